@@ -1,0 +1,3 @@
+from localfirst.cli.main import main
+
+raise SystemExit(main())

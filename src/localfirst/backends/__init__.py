@@ -1,0 +1,1 @@
+"""Backends that answer a conversation as a stream of typed events."""

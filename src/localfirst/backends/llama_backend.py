@@ -1,0 +1,220 @@
+"""The in-process local model: a GGUF file run by llama-cpp-python.
+
+The model is loaded once and reused. Generation runs in a worker thread and hands tokens
+to the event loop through a queue, so the UI never blocks; a `CancelToken` stops it at the
+next token. A conversation longer than the context loses its oldest turns, with a note.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from localfirst.backends.base import CancelToken, GenerationParams
+from localfirst.backends.chat_formats import FormattedPrompt, PromptFormatter
+from localfirst.backends.hardware import gpu_backend, physical_cores
+from localfirst.config import LocalConfig
+from localfirst.core.events import BackendEvent, Done, Note, StreamError, TextDelta, Usage
+from localfirst.core.messages import ChatMessage, Role
+from localfirst.errors import ModelError
+from localfirst.models.gguf import GGUFInfo, read_gguf
+
+
+@dataclass(frozen=True)
+class FittedPrompt:
+    tokens: list[int]
+    stop: list[str]
+    dropped_turns: int
+    max_tokens: int
+
+
+class LlamaBackend:
+    kind = "local"
+
+    def __init__(self, model_path: str, name: str, config: LocalConfig | None = None) -> None:
+        self.model_path = model_path
+        self.name = name
+        self.config = config or LocalConfig()
+        self._llm = None
+        self._formatter: PromptFormatter | None = None
+        self._info: GGUFInfo | None = None
+        self._load_lock = threading.Lock()
+        self._generate_lock = threading.Lock()  # one generation at a time per loaded model
+        self.n_ctx = 0
+        self.n_threads = 0
+        self.gpu_layers = 0
+
+    # loading
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def load(self) -> None:
+        """Load the model (blocking; call from a worker thread). Safe to call twice."""
+        with self._load_lock:
+            if self._llm is not None:
+                return
+            from pathlib import Path
+
+            info = read_gguf(Path(self.model_path))  # a clear error for a bad file
+            import llama_cpp
+
+            trained = info.context_length or self.config.context_size
+            self.n_ctx = min(self.config.context_size, trained)
+            self.n_threads = self.config.threads or physical_cores()
+            self.gpu_layers = self.config.gpu_layers if gpu_backend() != "CPU" else 0
+            try:
+                llm = llama_cpp.Llama(
+                    model_path=str(info.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    n_gpu_layers=self.gpu_layers,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ModelError(
+                    f"{info.path}: llama.cpp could not load this model ({exc})",
+                    "the file may be for a newer llama.cpp; upgrade llama-cpp-python "
+                    "or choose another model",
+                ) from exc
+            bos = eos = ""
+            if info.chat_template:
+                bos = _token_text(llm, llm.token_bos())
+                eos = _token_text(llm, llm.token_eos())
+            self._formatter = PromptFormatter(info.architecture, info.chat_template, bos, eos)
+            self._info = info
+            self._llm = llm
+
+    @property
+    def chat_format(self) -> str:
+        return self._formatter.name if self._formatter else "not loaded"
+
+    # prompts
+
+    def format(self, messages: Sequence[ChatMessage]) -> FormattedPrompt:
+        self.load()
+        assert self._formatter is not None
+        return self._formatter(messages)
+
+    def tokenize(self, text: str) -> list[int]:
+        self.load()
+        assert self._llm is not None
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+
+    def fit(self, messages: Sequence[ChatMessage], max_tokens: int) -> FittedPrompt:
+        """Drop the oldest turns (the system prompt stays) until prompt and reply fit."""
+        reserve = max(1, min(max_tokens, self.n_ctx // 2))
+        system = [m for m in messages if m.role is Role.SYSTEM]
+        turns = [m for m in messages if m.role is not Role.SYSTEM]
+        dropped = 0
+        while True:
+            formatted = self.format([*system, *turns])
+            tokens = self.tokenize(formatted.text)
+            if len(tokens) + reserve <= self.n_ctx:
+                break
+            if len(turns) <= 1:
+                raise ModelError(
+                    f"the message is too long for the local model: {len(tokens):,} tokens, "
+                    f"and its context holds {self.n_ctx:,} with room kept for the reply",
+                    "shorten it, or raise [local] context_size if the model allows more",
+                )
+            turns.pop(0)
+            dropped += 1
+            while turns and turns[0].role is not Role.USER:  # restart on a user turn
+                turns.pop(0)
+                dropped += 1
+        budget = min(max_tokens, self.n_ctx - len(tokens))
+        return FittedPrompt(tokens, formatted.stop, dropped, budget)
+
+    # streaming
+
+    async def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        params: GenerationParams,
+        cancel: CancelToken,
+    ) -> AsyncIterator[BackendEvent | Note]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        thread = threading.Thread(
+            target=self._generate,
+            args=(messages, params, cancel, loop, queue),
+            name="localfirst-llama",
+            daemon=True,
+        )
+        thread.start()
+        try:
+            while True:
+                event = await queue.get()
+                yield event
+                if isinstance(event, Done):
+                    break
+        finally:
+            cancel.cancel()  # a consumer that stops early also stops the thread
+
+    def _generate(self, messages, params, cancel, loop, queue) -> None:
+        def emit(event) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+        try:
+            self._generate_into(messages, params, cancel, emit)
+        except ModelError as exc:
+            emit(StreamError(str(exc), kind="model"))
+            emit(Done("error"))
+        except Exception as exc:  # llama.cpp failures become events, never a crash
+            emit(StreamError(f"local model failed: {type(exc).__name__}: {exc}", kind="model"))
+            emit(Done("error"))
+
+    def _generate_into(self, messages, params: GenerationParams, cancel: CancelToken, emit) -> None:
+        self.load()
+        assert self._llm is not None
+        with self._generate_lock:
+            fitted = self.fit(messages, params.max_tokens)
+            if fitted.dropped_turns:
+                emit(
+                    Note(
+                        f"trimmed the {fitted.dropped_turns} oldest turn(s) to fit the "
+                        f"model's {self.n_ctx:,}-token context"
+                    )
+                )
+            kwargs = {}
+            if params.seed is not None:
+                kwargs["seed"] = params.seed
+            chunks = self._llm.create_completion(
+                fitted.tokens,
+                max_tokens=fitted.max_tokens,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                stop=fitted.stop or None,
+                stream=True,
+                **kwargs,
+            )
+            produced = 0
+            reason = "stop"
+            try:
+                for chunk in chunks:
+                    if cancel.cancelled:
+                        reason = "cancelled"
+                        break
+                    choice = chunk["choices"][0]
+                    text = choice.get("text") or ""
+                    if text or not choice.get("finish_reason"):
+                        produced += 1
+                    if text:
+                        emit(TextDelta(text))
+                    if choice.get("finish_reason"):
+                        reason = choice["finish_reason"]
+            finally:
+                chunks.close()  # release llama's generator (and its state) on cancel too
+            emit(Usage(len(fitted.tokens), produced))
+            emit(Done(reason))
+
+
+def _token_text(llm, token: int) -> str:
+    try:
+        return llm.detokenize([token], special=True).decode("utf-8", errors="ignore")
+    except Exception:
+        return ""

@@ -1,0 +1,1 @@
+"""The complexity scorer: how likely a prompt needs a stronger model than the local one."""

@@ -1,0 +1,292 @@
+"""Configuration: where files live (platformdirs) and what `config.toml` may say.
+
+Each section is a dataclass whose defaults are the product's defaults. Loading checks every
+key against those dataclasses, so a typo or a bad value is an error naming the key and the
+file, never a silent default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from localfirst.errors import ConfigError
+
+APP_NAME = "localfirst"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def history_db(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def models_file(self) -> Path:
+        """The registry of installed models (name -> file), kept with the user's data."""
+        return self.data_dir / "models.json"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def user_themes_dir(self) -> Path:
+        return self.config_dir / "themes"
+
+    @classmethod
+    def from_platform(cls) -> AppPaths:
+        import platformdirs
+
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+        )
+
+
+def _check_range(lo: float | None = None, hi: float | None = None):
+    def check(value: float) -> str | None:
+        if lo is not None and value < lo:
+            return f"must be at least {lo}"
+        if hi is not None and value > hi:
+            return f"must be at most {hi}"
+        return None
+
+    return check
+
+
+def _one_of(*choices: str):
+    def check(value: str) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(map(repr, choices))}"
+
+    return check
+
+
+def _meta(doc: str, check=None) -> dict:
+    return {"doc": doc, "check": check}
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    model: str = field(default="", metadata=_meta("installed model to use; empty: the first"))
+    context_size: int = field(
+        default=4096,
+        metadata=_meta("context window in tokens, capped at the model's", _check_range(256)),
+    )
+    threads: int = field(
+        default=0, metadata=_meta("CPU threads; 0: physical cores", _check_range(0, 512))
+    )
+    gpu_layers: int = field(
+        default=-1,
+        metadata=_meta(
+            "layers to offload when the build has Metal/CUDA; -1: all", _check_range(-1)
+        ),
+    )
+    max_tokens: int = field(default=1024, metadata=_meta("reply length cap", _check_range(1)))
+    temperature: float = field(default=0.7, metadata=_meta("sampling", _check_range(0.0, 2.0)))
+
+
+@dataclass(frozen=True)
+class CloudConfig:
+    provider: str = field(
+        default="",
+        metadata=_meta(
+            "anthropic or openai; empty: whichever has a key",
+            _one_of("", "anthropic", "openai"),
+        ),
+    )
+    model: str = field(default="", metadata=_meta("model id; empty: the provider's default"))
+    base_url: str = field(
+        default="", metadata=_meta("API base URL; empty: the SDK's (or *_BASE_URL env)")
+    )
+    max_tokens: int = field(default=2048, metadata=_meta("reply length cap", _check_range(1)))
+    temperature: float = field(default=0.7, metadata=_meta("sampling", _check_range(0.0, 2.0)))
+    timeout: float = field(
+        default=60.0, metadata=_meta("seconds before a stalled request fails", _check_range(1.0))
+    )
+    retry_budget: float = field(
+        default=20.0,
+        metadata=_meta("seconds spent retrying 429/5xx before answering locally", _check_range(0)),
+    )
+    fallback_to_local: bool = field(
+        default=True, metadata=_meta("answer locally when the cloud is unavailable")
+    )
+    prices: dict = field(
+        default_factory=dict,
+        metadata=_meta("USD per million tokens: {model = {input = 3.0, output = 15.0}}"),
+    )
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    mode: str = field(
+        default="auto",
+        metadata=_meta("auto or local-only", _one_of("auto", "local-only")),
+    )
+    keep_local_share: float = field(
+        default=0.5,
+        metadata=_meta(
+            "share of everyday prompts to keep on the local model (0..1)", _check_range(0.0, 1.0)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    spacy_model: str = field(
+        default="en_core_web_sm",
+        metadata=_meta("installed spaCy package, or hf:spacy/en_core_web_sm to use the Hub"),
+    )
+    deny_terms: list = field(
+        default_factory=list, metadata=_meta("words that always keep a prompt local")
+    )
+    allow_terms: list = field(
+        default_factory=list, metadata=_meta("words never treated as personal data")
+    )
+    thresholds: dict = field(
+        default_factory=dict, metadata=_meta("per-entity minimum score, e.g. {PERSON = 0.7}")
+    )
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    offline: bool = field(default=False, metadata=_meta("make no network connection at all"))
+
+
+@dataclass(frozen=True)
+class TuiConfig:
+    theme: str = field(default="localfirst-dark", metadata=_meta("theme name"))
+    send_key: str = field(default="enter", metadata=_meta("key that sends the message"))
+    newline_key: str = field(default="shift+enter", metadata=_meta("key that inserts a newline"))
+    system_prompt: str = field(
+        default="You are a helpful assistant.", metadata=_meta("system prompt for new chats")
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    local: LocalConfig = field(default_factory=LocalConfig)
+    cloud: CloudConfig = field(default_factory=CloudConfig)
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    tui: TuiConfig = field(default_factory=TuiConfig)
+
+    @property
+    def offline(self) -> bool:
+        """Offline if the config says so or LOCALFIRST_OFFLINE is set to a true value."""
+        env = os.environ.get("LOCALFIRST_OFFLINE", "").strip().lower()
+        return self.network.offline or env in {"1", "true", "yes", "on"}
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        return dataclasses.asdict(self)
+
+
+_SECTIONS: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Config)}  # type: ignore[misc]
+
+
+def _section_types() -> dict[str, type]:
+    hints = get_type_hints(Config)
+    return {name: hints[name] for name in _SECTIONS}
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate `path`; a missing file means all defaults."""
+    if not path.exists():
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})", "fix the syntax or delete the file")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})")
+    return config_from_dict(raw, source=str(path))
+
+
+def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
+    sections = _section_types()
+    built: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in sections:
+            raise ConfigError(
+                f"{source}: unknown section [{name}]",
+                f"known sections: {', '.join(sections)}",
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table of keys")
+        built[name] = _build_section(sections[name], name, value, source)
+    return Config(**built)
+
+
+def _build_section(cls: type, section: str, values: dict[str, Any], source: str) -> Any:
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise ConfigError(
+                f"{source}: unknown key '{key}' in [{section}]",
+                f"known keys: {', '.join(fields)}",
+            )
+        expected = hints[key]
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"{source}: [{section}] {key} must be {_type_word(expected)}, got {value!r}"
+            )
+        check = fields[key].metadata.get("check")
+        problem = check(value) if check else None
+        if problem:
+            raise ConfigError(f"{source}: [{section}] {key} {problem}, got {value!r}")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _type_word(t: type) -> str:
+    return {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }.get(t, t.__name__)
+
+
+def render_config(config: Config) -> str:
+    """The effective configuration as TOML, with each key's meaning as a comment."""
+    lines: list[str] = []
+    for section in dataclasses.fields(config):
+        lines.append(f"[{section.name}]")
+        value = getattr(config, section.name)
+        for f in dataclasses.fields(value):
+            doc = f.metadata.get("doc", "")
+            lines.append(f"{f.name} = {_toml_value(getattr(value, f.name))}  # {doc}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    return repr(value)

@@ -1,0 +1,260 @@
+"""The chat session: one conversation, routed, streamed and stored.
+
+Front ends (TUI, CLI) call `send()` and render the events it yields; they never talk to a
+backend or the history directly for a reply. The order of work is the product's promise:
+store the prompt, route the whole payload, stream, store the reply (partial text included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from localfirst.backends.base import Backend, CancelToken, GenerationParams
+from localfirst.core.events import (
+    Done,
+    Note,
+    RouteDecided,
+    SessionEvent,
+    Stored,
+    StreamError,
+    TextDelta,
+    Usage,
+)
+from localfirst.core.messages import ChatMessage, Conversation, MessageStatus, Role, StoredMessage
+from localfirst.routing.decision import Decision, Override, SessionMode, Target
+from localfirst.storage.history import History
+
+
+class BackendProvider(Protocol):
+    def backend_for(self, target: Target) -> Backend: ...
+
+    def params_for(self, target: Target) -> GenerationParams: ...
+
+
+class RouteFn(Protocol):
+    def __call__(
+        self,
+        payload: list[ChatMessage],
+        mode: SessionMode,
+        override: Override,
+        conversation_sensitive: bool,
+    ) -> Decision: ...
+
+
+@dataclass
+class ReplyStats:
+    """What the route badge shows after a reply."""
+
+    first_token_s: float | None = None
+    tokens_per_s: float | None = None
+    output_tokens: int = 0
+    input_tokens: int = 0
+
+
+# Cloud failures after which the local model answers instead (the prompt is never lost).
+FALLBACK_KINDS = {"auth", "rate_limit", "server", "timeout", "connection"}
+
+
+class ChatSession:
+    def __init__(
+        self,
+        history: History,
+        route: RouteFn,
+        backends: BackendProvider,
+        system_prompt: str = "",
+        conversation: Conversation | None = None,
+        mode: SessionMode = SessionMode.AUTO,
+        fallback_to_local: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.history = history
+        self._route = route
+        self.backends = backends
+        self.system_prompt = system_prompt
+        self.conversation = conversation
+        self.mode = mode
+        self.fallback_to_local = fallback_to_local
+        self._clock = clock
+        self._cancel: CancelToken | None = None
+        self.last_stats = ReplyStats()
+
+    # what a front end calls
+
+    def cancel(self) -> None:
+        """Stop the reply being generated; its partial text is kept, marked incomplete."""
+        if self._cancel is not None:
+            self._cancel.cancel()
+
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
+    def payload_for(self, prompt: str) -> list[ChatMessage]:
+        """Everything that would be sent for `prompt`: system prompt, earlier turns, prompt."""
+        payload = [ChatMessage(Role.SYSTEM, self.system_prompt)] if self.system_prompt else []
+        if self.conversation is not None:
+            payload += self._context_turns(self.history.messages(self.conversation.id))
+        payload.append(ChatMessage(Role.USER, prompt))
+        return payload
+
+    def preview(self, prompt: str, override: Override = Override.NONE) -> Decision:
+        """The decision `send(prompt)` would make, without storing or generating anything."""
+        return self._route(self.payload_for(prompt), self.mode, override, self._sensitive())
+
+    async def send(
+        self, prompt: str, override: Override = Override.NONE
+    ) -> AsyncIterator[SessionEvent]:
+        """Store `prompt`, route it, stream the reply and store it."""
+        if self.conversation is None:
+            self.conversation = self.history.create_conversation()
+        payload = self.payload_for(prompt)  # before the prompt is stored, so it is not doubled
+        user = self.history.add_message(
+            self.conversation.id, Role.USER, prompt, MessageStatus.COMPLETE
+        )
+        async for event in self._reply(payload, user, override):
+            yield event
+
+    async def retry(self, override: Override = Override.NONE) -> AsyncIterator[SessionEvent]:
+        """Answer the last user turn again, replacing an incomplete or failed reply."""
+        if self.conversation is None:
+            return
+        messages = self.history.messages(self.conversation.id)
+        while messages and messages[-1].role is Role.ASSISTANT:
+            self.history.delete_message(messages.pop().id)
+        if not messages:
+            return
+        user = messages[-1]
+        payload = [ChatMessage(Role.SYSTEM, self.system_prompt)] if self.system_prompt else []
+        payload += self._context_turns(messages[:-1])
+        payload.append(user.as_chat())
+        async for event in self._reply(payload, user, override):
+            yield event
+
+    # the work
+
+    async def _reply(
+        self, payload: list[ChatMessage], user: StoredMessage, override: Override
+    ) -> AsyncIterator[SessionEvent]:
+        assert self.conversation is not None
+        decision = await asyncio.to_thread(
+            self._route, payload, self.mode, override, self._sensitive()
+        )
+        if decision.sensitive and not self.conversation.sensitive:
+            self.history.mark_sensitive(self.conversation.id)
+            self.conversation.sensitive = True
+        yield RouteDecided(decision)
+        if not decision.available:
+            yield StreamError(decision.reasons[-1], kind="unavailable")
+            yield Stored(self.conversation.id, user.id, 0)
+            yield Done("error")
+            return
+
+        reply = self.history.add_message(
+            self.conversation.id,
+            Role.ASSISTANT,
+            "",
+            MessageStatus.PENDING,
+            route=decision.as_dict(),
+            model=decision.model or "",
+        )
+        yield Stored(self.conversation.id, user.id, reply.id)
+        self._cancel = CancelToken()
+        parts: list[str] = []
+        outcome = _Outcome()
+        try:
+            target = decision.target
+            async for event in self._stream(target, payload, parts, outcome):
+                yield event
+            if (
+                outcome.error is not None
+                and target is Target.CLOUD
+                and not parts
+                and outcome.error.kind in FALLBACK_KINDS
+                and self.fallback_to_local
+                and not self._cancel.cancelled
+            ):
+                note = f"cloud unavailable ({outcome.error.message}): answered locally"
+                yield Note(note)
+                route = {**decision.as_dict(), "target": "local", "fallback": note}
+                self.history.update_message(reply.id, route=route)
+                outcome = _Outcome()
+                async for event in self._stream(Target.LOCAL, payload, parts, outcome):
+                    yield event
+        finally:
+            cancelled = self._cancel.cancelled or (outcome.done is None and outcome.error is None)
+            self._cancel = None
+            status = MessageStatus.COMPLETE
+            if cancelled or (outcome.error is not None and parts):
+                status = MessageStatus.INCOMPLETE
+            elif outcome.error is not None:
+                status = MessageStatus.ERROR
+            self.history.update_message(
+                reply.id,
+                content="".join(parts),
+                status=status,
+                model=outcome.model or None,
+                input_tokens=outcome.usage.input_tokens if outcome.usage else None,
+                output_tokens=outcome.usage.output_tokens if outcome.usage else None,
+            )
+        yield Done("cancelled" if cancelled else outcome.done.reason if outcome.done else "stop")
+
+    async def _stream(
+        self, target: Target, payload: list[ChatMessage], parts: list[str], outcome: _Outcome
+    ) -> AsyncIterator[SessionEvent]:
+        """Stream one backend's reply, collecting text, usage and the outcome."""
+        assert self._cancel is not None
+        try:
+            backend = self.backends.backend_for(target)
+            params = self.backends.params_for(target)
+        except Exception as exc:  # a model that cannot load is an error event, not a crash
+            outcome.error = StreamError(str(exc), kind="model")
+            yield outcome.error
+            return
+        outcome.model = backend.name
+        started = self._clock()
+        first: float | None = None
+        count = 0
+        async for event in backend.stream(payload, params, self._cancel):
+            if isinstance(event, TextDelta):
+                if first is None:
+                    first = self._clock()
+                count += 1
+                parts.append(event.text)
+            elif isinstance(event, Usage):
+                outcome.usage = event
+            elif isinstance(event, StreamError):
+                outcome.error = event
+            elif isinstance(event, Done):
+                outcome.done = event
+                if event.reason == "cancelled":
+                    self._cancel.cancel()
+                continue  # the session sends its own Done at the very end
+            yield event
+        end = self._clock()
+        tokens = outcome.usage.output_tokens if outcome.usage else count
+        self.last_stats = ReplyStats(
+            first_token_s=None if first is None else first - started,
+            tokens_per_s=tokens / (end - first) if first is not None and end > first else None,
+            output_tokens=tokens,
+            input_tokens=outcome.usage.input_tokens if outcome.usage else 0,
+        )
+
+    def _sensitive(self) -> bool:
+        return bool(self.conversation and self.conversation.sensitive)
+
+    @staticmethod
+    def _context_turns(messages: list[StoredMessage]) -> list[ChatMessage]:
+        """Earlier turns as context: failed, empty replies are left out; partial ones kept."""
+        return [m.as_chat() for m in messages if m.content and m.role is not Role.SYSTEM]
+
+
+@dataclass
+class _Outcome:
+    usage: Usage | None = None
+    error: StreamError | None = None
+    done: Done | None = None
+    model: str = ""

@@ -1,0 +1,1 @@
+"""Model management: GGUF files, the registry of installed models, Hub downloads."""

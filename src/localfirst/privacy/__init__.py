@@ -1,0 +1,1 @@
+"""The privacy gate: decides whether a payload may leave the machine."""

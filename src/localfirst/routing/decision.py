@@ -1,0 +1,72 @@
+"""The routing decision and its inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from localfirst.privacy.verdict import Finding
+
+
+class Target(StrEnum):
+    LOCAL = "local"
+    CLOUD = "cloud"
+
+
+class SessionMode(StrEnum):
+    AUTO = "auto"
+    LOCAL_ONLY = "local-only"  # cloud routes off for this session; downloads still allowed
+    OFFLINE = "offline"  # no network connection at all
+
+
+class Override(StrEnum):
+    NONE = "none"
+    LOCAL = "local"  # the user asked for the local model for this message
+    CLOUD = "cloud"  # the user asked for the cloud; still refused if the gate flags the payload
+    CLOUD_FORCE = "cloud-force"  # the user confirmed sending despite the gate's findings
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Which backends could answer right now; `None` names mean not available."""
+
+    local_model: str | None = None
+    cloud_model: str | None = None  # "provider/model" when a key is present
+    network: bool = True
+    cloud_missing_reason: str = "no cloud API key (add one with `localfirst keys set anthropic`)"
+
+
+@dataclass(frozen=True)
+class Decision:
+    target: Target
+    model: str | None
+    reasons: tuple[str, ...]
+    sensitive: bool = False
+    entities: tuple[Finding, ...] = ()
+    complexity: float | None = None
+    threshold: float | None = None
+    mode: SessionMode = SessionMode.AUTO
+    override: Override = Override.NONE
+    # False when the chosen target cannot answer (e.g. private data but no local model);
+    # the reasons then say how to fix it.
+    available: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        """One line a user understands, e.g. for the route badge."""
+        return self.reasons[0] if self.reasons else str(self.target)
+
+    def as_dict(self) -> dict:
+        return {
+            "target": str(self.target),
+            "model": self.model,
+            "available": self.available,
+            "reasons": list(self.reasons),
+            "sensitive": self.sensitive,
+            "entities": [f.as_dict() for f in self.entities],
+            "complexity": None if self.complexity is None else round(self.complexity, 4),
+            "threshold": None if self.threshold is None else round(self.threshold, 4),
+            "mode": str(self.mode),
+            "override": str(self.override),
+        }

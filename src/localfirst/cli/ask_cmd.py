@@ -1,0 +1,153 @@
+"""`localfirst ask`: one prompt, the reply streamed to stdout, the route to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from localfirst.cli.common import add_mode_flags, print_json, read_prompt
+from localfirst.core.events import (
+    Done,
+    Note,
+    RouteDecided,
+    Stored,
+    StreamError,
+    TextDelta,
+    Usage,
+)
+from localfirst.errors import UserError
+from localfirst.routing.decision import Override
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "ask",
+        help="ask one question (reads stdin when PROMPT is absent)",
+        description="Route the prompt, stream the reply to stdout; the route goes to stderr.",
+    )
+    p.add_argument("prompt", nargs="*", help="the prompt; read from stdin when absent")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--continue", dest="continue_", action="store_true", help="continue the latest chat"
+    )
+    where.add_argument("--chat", type=int, metavar="ID", help="continue the chat with this id")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--cloud", action="store_true", help="ask the cloud for this one message")
+    target.add_argument("--local", action="store_true", help="use the local model for this message")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --cloud: send even if the privacy gate flags the payload",
+    )
+    add_mode_flags(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, services) -> int:
+    if args.force and not args.cloud:
+        raise UserError("--force only goes with --cloud", "use `localfirst ask --cloud --force`")
+    prompt = read_prompt(args.prompt)
+    conversation = None
+    if args.chat is not None:
+        conversation = services.conversation(args.chat)
+    elif args.continue_:
+        conversation = services.history.latest_conversation()
+    override = Override.NONE
+    if args.cloud:
+        override = Override.CLOUD_FORCE if args.force else Override.CLOUD
+    elif args.local:
+        override = Override.LOCAL
+    session = services.new_session(conversation)
+    return asyncio.run(_ask(session, prompt, override, args.json, args.cloud))
+
+
+async def _ask(session, prompt: str, override: Override, as_json: bool, cloud_asked: bool) -> int:
+    text: list[str] = []
+    notes: list[str] = []
+    errors: list[StreamError] = []
+    decision = None
+    usage = None
+    stored = None
+    reason = "stop"
+    if cloud_asked:
+        preview = await asyncio.to_thread(session.preview, prompt, override)
+        if preview.target.value != "cloud":
+            # --cloud refused (gate findings, no key, offline): say why; nothing is stored or sent
+            _refuse_cloud(preview, as_json)
+            return 3
+    stream = session.send(prompt, override)
+    try:
+        async for event in stream:
+            if isinstance(event, RouteDecided):
+                decision = event.decision
+                if not as_json:
+                    print(_route_line(decision), file=sys.stderr, flush=True)
+            elif isinstance(event, TextDelta):
+                text.append(event.text)
+                if not as_json:
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+            elif isinstance(event, Note):
+                notes.append(event.text)
+                if not as_json:
+                    print(f"\n[note] {event.text}", file=sys.stderr, flush=True)
+            elif isinstance(event, StreamError):
+                errors.append(event)
+            elif isinstance(event, Usage):
+                usage = event
+            elif isinstance(event, Stored):
+                stored = event
+            elif isinstance(event, Done):
+                reason = event.reason
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        session.cancel()
+        await stream.aclose()
+        reason = "cancelled"
+    if as_json:
+        print_json(
+            {
+                "text": "".join(text),
+                "route": decision.as_dict() if decision else None,
+                "model": session.last_stats.model or (decision.model if decision else None),
+                "usage": None
+                if usage is None
+                else {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
+                "finish_reason": reason,
+                "notes": notes,
+                "errors": [{"kind": e.kind, "message": e.message} for e in errors],
+                "conversation_id": stored.conversation_id if stored else None,
+            }
+        )
+    else:
+        if text and not "".join(text).endswith("\n"):
+            sys.stdout.write("\n")
+        for error in errors:
+            print(f"localfirst: {error.message}", file=sys.stderr)
+        if errors and stored:
+            print(
+                f"  your prompt is saved in chat {stored.conversation_id}; "
+                f"see it with `localfirst history show {stored.conversation_id}`",
+                file=sys.stderr,
+            )
+    if reason == "cancelled":
+        return 130
+    return 1 if errors and reason == "error" else 0
+
+
+def _route_line(decision) -> str:
+    where = decision.model or str(decision.target)
+    return f"→ {decision.target} ({where}): {'; '.join(decision.reasons)}"
+
+
+def _refuse_cloud(decision, as_json: bool) -> None:
+    reason = "; ".join(decision.reasons)
+    hint = ""
+    if decision.sensitive:
+        hint = "add --force to send it anyway"
+    if as_json:
+        print_json({"text": "", "route": decision.as_dict(), "refused": True, "hint": hint})
+    print(f"localfirst: not sent to the cloud: {reason}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)

@@ -1,0 +1,61 @@
+"""`localfirst history`: list, show and search past conversations."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from localfirst.cli.common import print_json
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "history", help="past conversations", description="Past conversations."
+    )
+    sub = p.add_subparsers(dest="history_command", metavar="ACTION", required=True)
+    sub.add_parser("list", help="recent conversations")
+    show = sub.add_parser("show", help="print a conversation")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    search = sub.add_parser("search", help="full-text search")
+    search.add_argument("query", nargs="+")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, services) -> int:
+    history = services.history
+    if args.history_command == "list":
+        for conv in history.list_conversations():
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.updated_at))
+            lock = " [private]" if conv.sensitive else ""
+            print(f"{conv.id:>5}  {when}  {conv.title or '(untitled)'}{lock}")
+        return 0
+    if args.history_command == "show":
+        conv = services.conversation(args.id)
+        if args.json:
+            print_json(
+                {
+                    "id": conv.id,
+                    "title": conv.title,
+                    "sensitive": conv.sensitive,
+                    "messages": [
+                        {
+                            "role": str(m.role),
+                            "content": m.content,
+                            "status": str(m.status),
+                            "model": m.model,
+                            "route": m.route,
+                        }
+                        for m in conv.messages
+                    ],
+                }
+            )
+            return 0
+        print(f"# {conv.title or '(untitled)'}")
+        for m in conv.messages:
+            status = "" if m.status.value == "complete" else f" [{m.status}]"
+            print(f"\n## {m.role}{status}\n{m.content}")
+        return 0
+    for conv_id, _msg_id, snippet in history.search(" ".join(args.query)):
+        print(f"{conv_id:>5}  {snippet}")
+    return 0

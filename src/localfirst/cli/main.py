@@ -1,0 +1,94 @@
+"""`localfirst`: the TUI with no arguments, subcommands for scripts.
+
+Each subcommand lives in its own module exposing `add_parser(subparsers)` and
+`run(args, services) -> int`. Errors a user can act on are printed as one clear line; anything
+unexpected is logged with its traceback to the data dir and reported without one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from localfirst import __version__
+from localfirst.cli.common import add_mode_flags
+
+COMMAND_MODULES = ("ask", "route", "models", "config", "doctor", "history")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="localfirst",
+        description="Chat with a local model; only safe, hard prompts go to the cloud.",
+        epilog="Run `localfirst` with no command to open the chat app.",
+    )
+    parser.add_argument("--version", action="version", version=f"localfirst {__version__}")
+    add_mode_flags(parser, top_level=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"localfirst.cli.{name}_cmd")
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from localfirst.errors import UserError
+
+    try:
+        if args.offline or _env_offline():
+            from localfirst.network.offline import enter_offline_mode
+
+            enter_offline_mode()
+        from localfirst.services import Services
+
+        services = Services(offline=args.offline, local_only=args.local_only)
+        if args.command is None:
+            from localfirst.tui.app import run_tui
+
+            return run_tui(services)
+        return int(args.handler(args, services) or 0)
+    except UserError as exc:
+        print(f"localfirst: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nlocalfirst: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # report, never show a traceback to the user
+        log = _log_crash(exc)
+        print(
+            f"localfirst: internal error: {type(exc).__name__}: {exc}\n"
+            f"  the details are in {log}; please report them",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def _env_offline() -> bool:
+    import os
+
+    return os.environ.get("LOCALFIRST_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _log_crash(exc: BaseException) -> str:
+    import time
+    import traceback
+
+    from localfirst.config import AppPaths
+
+    try:
+        log_dir = AppPaths.from_platform().log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = log_dir / "crash.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} localfirst {__version__}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return "(the log could not be written)"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

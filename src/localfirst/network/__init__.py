@@ -1,0 +1,1 @@
+"""Network policy: the offline guard."""

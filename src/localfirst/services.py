@@ -1,0 +1,168 @@
+"""The app's parts, wired once and built on first use; the TUI and the CLI share them.
+
+Nothing here does work at construction: the history opens, the model registry reads, and the
+gate and scorer load only when something asks for them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from localfirst.backends.base import Backend, GenerationParams
+from localfirst.config import AppPaths, Config, load_config
+from localfirst.core.messages import Conversation
+from localfirst.core.session import ChatSession
+from localfirst.errors import NoModelError, UserError
+from localfirst.routing.decision import Availability, SessionMode, Target
+
+if TYPE_CHECKING:
+    from localfirst.backends.llama_backend import LlamaBackend
+    from localfirst.keys.store import KeyStore
+    from localfirst.models.registry import ModelRegistry
+    from localfirst.routing.router import Router
+    from localfirst.storage.history import History
+
+
+class Services:
+    def __init__(
+        self,
+        paths: AppPaths | None = None,
+        config: Config | None = None,
+        *,
+        offline: bool = False,
+        local_only: bool = False,
+    ) -> None:
+        self.paths = paths or AppPaths.from_platform()
+        self.config = config if config is not None else load_config(self.paths.config_file)
+        self.offline = offline or self.config.offline
+        self.local_only = local_only or self.config.routing.mode == "local-only"
+        self._local_backend: LlamaBackend | None = None
+
+    @property
+    def mode(self) -> SessionMode:
+        if self.offline:
+            return SessionMode.OFFLINE
+        return SessionMode.LOCAL_ONLY if self.local_only else SessionMode.AUTO
+
+    # parts
+
+    @cached_property
+    def registry(self) -> ModelRegistry:
+        from localfirst.models.registry import ModelRegistry
+
+        return ModelRegistry(self.paths.models_file)
+
+    @cached_property
+    def history(self) -> History:
+        from localfirst.storage.history import History
+
+        return History(self.paths.history_db)
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        from localfirst.keys.store import KeyStore
+
+        return KeyStore()
+
+    @cached_property
+    def router(self) -> Router:
+        from localfirst.routing.router import Router
+
+        return Router(
+            gate_factory=self._build_gate,
+            scorer_factory=self._build_scorer,
+            availability=self.availability,
+            keep_local_share=self.config.routing.keep_local_share,
+        )
+
+    def _build_gate(self):
+        from localfirst.privacy.gate import PrivacyGate
+
+        return PrivacyGate.build(self.config.privacy, offline=self.offline)
+
+    @staticmethod
+    def _build_scorer():
+        from localfirst.complexity.scorer import ComplexityScorer
+
+        return ComplexityScorer.load()
+
+    # what can answer
+
+    def local_model_name(self) -> str | None:
+        try:
+            return self.registry.resolve(self.config.local.model).name
+        except UserError:
+            return None
+
+    def cloud_choice(self):
+        """The usable cloud provider, or a string saying why there is none."""
+        if self.offline:
+            return "offline mode is on"
+        try:
+            from localfirst.backends.cloud import resolve_cloud
+        except ImportError:
+            return "cloud backends are not available in this build"
+        try:
+            return resolve_cloud(self.config.cloud, self.keys, offline=self.offline)
+        except UserError as exc:
+            return exc.message
+
+    def availability(self) -> Availability:
+        choice = self.cloud_choice()
+        if isinstance(choice, str):
+            return Availability(
+                local_model=self.local_model_name(),
+                cloud_model=None,
+                network=not self.offline,
+                cloud_missing_reason=choice,
+            )
+        return Availability(self.local_model_name(), choice.label, network=not self.offline)
+
+    def local_backend(self) -> LlamaBackend:
+        """The in-process model, loaded once per process and reused."""
+        from localfirst.backends.llama_backend import LlamaBackend
+
+        model = self.registry.resolve(self.config.local.model)
+        if self._local_backend is None or self._local_backend.model_path != model.path:
+            self._local_backend = LlamaBackend(model.path, model.name, self.config.local)
+        return self._local_backend
+
+    def backend_for(self, target: Target) -> Backend:
+        if target is Target.LOCAL:
+            return self.local_backend()
+        choice = self.cloud_choice()
+        if isinstance(choice, str):
+            raise UserError(f"cloud unavailable: {choice}")
+        from localfirst.backends.cloud import build_cloud_backend
+
+        return build_cloud_backend(self.config.cloud, self.keys, choice)
+
+    def params_for(self, target: Target) -> GenerationParams:
+        section = self.config.local if target is Target.LOCAL else self.config.cloud
+        return GenerationParams(max_tokens=section.max_tokens, temperature=section.temperature)
+
+    # sessions
+
+    def new_session(self, conversation: Conversation | None = None) -> ChatSession:
+        return ChatSession(
+            history=self.history,
+            route=self.router.route,
+            backends=self,
+            system_prompt=self.config.tui.system_prompt,
+            conversation=conversation,
+            mode=self.mode,
+            fallback_to_local=self.config.cloud.fallback_to_local,
+        )
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        conv = self.history.get_conversation(conversation_id)
+        if conv is None:
+            raise UserError(
+                f"no conversation with id {conversation_id}",
+                "list them with `localfirst history list`",
+            )
+        return conv
+
+
+__all__ = ["NoModelError", "Services"]

@@ -34,3 +34,31 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "LOCALFIRST_OFFLINE"):
         monkeypatch.delenv(key, raising=False)
     return {**os.environ, **env}
+
+
+@pytest.fixture(scope="session")
+def llama_backend(test_model_path: Path):
+    """One loaded test model for the whole run: loading is the slow part, and it is reusable."""
+    from localfirst.backends.llama_backend import LlamaBackend
+    from localfirst.config import LocalConfig
+
+    backend = LlamaBackend(str(test_model_path), "gemma-3-270m", LocalConfig(context_size=1024))
+    backend.load()
+    return backend
+
+
+@pytest.fixture
+def services(isolated_dirs, test_model_path: Path, llama_backend):
+    """Real services in isolated dirs, the test model imported, short replies.
+
+    The already-loaded model is reused so each test does not pay for loading it again.
+    """
+    from localfirst.config import Config, LocalConfig
+    from localfirst.services import Services
+
+    config = Config(local=LocalConfig(context_size=1024, max_tokens=8, temperature=0.0))
+    svc = Services(config=config)
+    svc.registry.import_file(test_model_path, name="gemma-3-270m")
+    svc._local_backend = llama_backend
+    yield svc
+    svc.history.close()

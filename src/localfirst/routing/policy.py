@@ -63,7 +63,7 @@ def decide(
                 f"privacy check could not run ({verdict.error}): kept local; confirm to send anyway"
             )
         if verdict.sensitive and override is Override.CLOUD:
-            return local(f"{findings}: kept local; confirm to send it to the cloud anyway")
+            return local(f"{findings}, kept local; confirm to send it to the cloud anyway")
         if verdict.sensitive or verdict.error:
             what = findings if verdict.sensitive else "an unchecked payload"
             return cloud(f"sent to {availability.cloud_model} by your override despite {what}")
@@ -72,7 +72,7 @@ def decide(
     if verdict.error:
         return local(f"privacy check could not run ({verdict.error}): kept local (fail closed)")
     if verdict.sensitive:
-        return local(f"{findings}: kept local")
+        return local(f"{findings}, kept local")
     if mode is SessionMode.LOCAL_ONLY:
         return local("local-only session: answered locally")
 

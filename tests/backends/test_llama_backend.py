@@ -1,0 +1,125 @@
+"""The in-process backend on the real test GGUF (Gemma 3 270M, no chat template)."""
+
+from pathlib import Path
+
+import pytest
+
+from localfirst.backends.base import CancelToken, GenerationParams
+from localfirst.backends.llama_backend import LlamaBackend
+from localfirst.config import LocalConfig
+from localfirst.core.events import Done, Note, StreamError, TextDelta, Usage
+from localfirst.core.messages import ChatMessage, Role
+
+SHORT = GenerationParams(max_tokens=8, temperature=0.0, seed=7)
+
+
+async def collect(backend, messages, params=SHORT, cancel=None):
+    return [e async for e in backend.stream(messages, params, cancel or CancelToken())]
+
+
+def user(text: str) -> ChatMessage:
+    return ChatMessage(Role.USER, text)
+
+
+def test_chat_format_comes_from_the_architecture(llama_backend: LlamaBackend) -> None:
+    assert llama_backend.chat_format == "gemma"
+    prompt = llama_backend.format([ChatMessage(Role.SYSTEM, "Be brief."), user("Hi")])
+    # Gemma has no system role: the system prompt joins the first user turn
+    assert (
+        prompt.text == "<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\n"
+    )
+    assert "<end_of_turn>" in prompt.stop[0]
+
+
+def test_context_is_capped_and_threads_follow_cores(llama_backend: LlamaBackend) -> None:
+    assert llama_backend.n_ctx == 1024  # config asked 1024 of the model's 32768
+    assert llama_backend.n_threads >= 1
+    assert llama_backend.gpu_layers == 0  # CPU build here
+
+
+async def test_streams_text_then_usage_then_done(llama_backend: LlamaBackend) -> None:
+    events = await collect(llama_backend, [user("Say hello")])
+    deltas = [e for e in events if isinstance(e, TextDelta)]
+    assert deltas and "".join(d.text for d in deltas).strip()
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert usage.input_tokens > 3 and 1 <= usage.output_tokens <= SHORT.max_tokens
+    assert events[-1] == Done("length") or events[-1] == Done("stop")
+    assert isinstance(events[-2], Usage)
+
+
+async def test_same_seed_same_reply(llama_backend: LlamaBackend) -> None:
+    first = await collect(llama_backend, [user("Count to three")])
+    second = await collect(llama_backend, [user("Count to three")])
+    text = lambda evs: "".join(e.text for e in evs if isinstance(e, TextDelta))  # noqa: E731
+    assert text(first) == text(second)
+
+
+async def test_cancel_mid_stream_stops_at_the_next_token(llama_backend: LlamaBackend) -> None:
+    cancel = CancelToken()
+    events = []
+    params = GenerationParams(max_tokens=200, temperature=0.0)
+    async for event in llama_backend.stream([user("Write a long story")], params, cancel):
+        events.append(event)
+        if sum(isinstance(e, TextDelta) for e in events) == 3:
+            cancel.cancel()
+    assert events[-1] == Done("cancelled")
+    assert sum(isinstance(e, TextDelta) for e in events) <= 4
+    # the model is free again for the next request
+    assert (await collect(llama_backend, [user("Hi")]))[-1].reason in ("stop", "length")
+
+
+async def test_a_consumer_that_stops_early_frees_the_model(llama_backend: LlamaBackend) -> None:
+    params = GenerationParams(max_tokens=200, temperature=0.0)
+    cancel = CancelToken()
+    stream = llama_backend.stream([user("Tell me everything")], params, cancel)
+    async for event in stream:
+        if isinstance(event, TextDelta):
+            break
+    await stream.aclose()
+    assert cancel.cancelled
+    assert (await collect(llama_backend, [user("Hi")]))[-1].reason in ("stop", "length")
+
+
+async def test_long_conversation_is_trimmed_from_the_oldest_turns(
+    llama_backend: LlamaBackend,
+) -> None:
+    filler = "word " * 150
+    messages = [ChatMessage(Role.SYSTEM, "SYSTEM-PROMPT-KEPT")]
+    for i in range(12):
+        messages += [user(f"question {i} {filler}"), ChatMessage(Role.ASSISTANT, f"answer {i}")]
+    messages.append(user("the final question"))
+    fitted = llama_backend.fit(messages, max_tokens=64)
+    assert fitted.dropped_turns > 0
+    assert len(fitted.tokens) + 64 <= llama_backend.n_ctx
+    kept = llama_backend._llm.detokenize(fitted.tokens).decode()
+    assert "SYSTEM-PROMPT-KEPT" in kept and "the final question" in kept
+    assert "question 0 " not in kept
+    events = await collect(llama_backend, messages)
+    note = next(e for e in events if isinstance(e, Note))
+    assert "trimmed" in note.text and "1,024-token context" in note.text
+    assert events[-1].reason in ("stop", "length")
+
+
+async def test_a_single_message_too_long_is_an_error_not_a_crash(
+    llama_backend: LlamaBackend,
+) -> None:
+    events = await collect(llama_backend, [user("word " * 2000)])
+    error = next(e for e in events if isinstance(e, StreamError))
+    assert "too long for the local model" in error.message
+    assert events[-1] == Done("error")
+
+
+@pytest.mark.parametrize("content", [b"", b"definitely not gguf" * 4])
+async def test_bad_model_files_stream_a_clear_error(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(content)
+    backend = LlamaBackend(str(bad), "broken", LocalConfig())
+    events = await collect(backend, [user("hi")])
+    assert isinstance(events[0], StreamError) and str(bad) in events[0].message
+    assert events[-1] == Done("error")
+
+
+async def test_missing_model_file_names_the_path(tmp_path: Path) -> None:
+    backend = LlamaBackend(str(tmp_path / "gone.gguf"), "gone", LocalConfig())
+    events = await collect(backend, [user("hi")])
+    assert "model file not found" in events[0].message and "gone.gguf" in events[0].message

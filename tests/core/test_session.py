@@ -1,0 +1,115 @@
+"""The session core with real parts: the test model, SQLite history, the router."""
+
+import sqlite3
+
+from localfirst.core.events import Done, Note, RouteDecided, Stored, StreamError, TextDelta
+from localfirst.core.messages import MessageStatus, Role
+from localfirst.routing.decision import Target
+
+
+async def run(session, prompt, **kwargs):
+    return [e async for e in session.send(prompt, **kwargs)]
+
+
+async def test_prompt_is_stored_before_generation_starts(services) -> None:
+    session = services.new_session()
+    seen_at_first_token = None
+    async for event in session.send("Say hello"):
+        if isinstance(event, TextDelta) and seen_at_first_token is None:
+            # a separate connection, as a crash-recovery reader would open it
+            db = sqlite3.connect(services.paths.history_db)
+            seen_at_first_token = db.execute("SELECT role, content FROM messages").fetchall()
+            db.close()
+    assert ("user", "Say hello") in seen_at_first_token
+
+
+async def test_events_arrive_in_order_and_both_turns_are_stored(services) -> None:
+    session = services.new_session()
+    events = await run(session, "Say hello")
+    assert isinstance(events[0], RouteDecided)
+    assert events[0].decision.target is Target.LOCAL
+    assert isinstance(events[1], Stored)
+    assert events[-1] == Done("length") or events[-1] == Done("stop")
+    user, reply = services.history.messages(session.conversation.id)
+    assert (user.role, user.content) == (Role.USER, "Say hello")
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert (reply.role, reply.content, reply.status) == (
+        Role.ASSISTANT,
+        text,
+        MessageStatus.COMPLETE,
+    )
+    assert reply.route["target"] == "local" and reply.model == "gemma-3-270m"
+    assert reply.output_tokens >= 1 and reply.input_tokens > 0
+    assert session.last_stats.first_token_s is not None
+
+
+async def test_gate_that_cannot_run_fails_closed_and_says_so(services) -> None:
+    services.router._gate._factory = lambda: (_ for _ in ()).throw(RuntimeError("no spaCy"))
+    decision = (await run(services.new_session(), "hello"))[0].decision
+    assert decision.target is Target.LOCAL
+    assert (
+        "privacy check could not run" in decision.reasons[0] and "no spaCy" in decision.reasons[0]
+    )
+
+
+async def test_cancel_keeps_the_partial_reply_marked_incomplete(services) -> None:
+    session = services.new_session()
+    session.backends = _LongReplies(services)
+    events = []
+    async for event in session.send("Write a long story"):
+        events.append(event)
+        if sum(isinstance(e, TextDelta) for e in events) == 2:
+            session.cancel()
+    assert events[-1] == Done("cancelled")
+    reply = services.history.messages(session.conversation.id)[-1]
+    assert reply.status is MessageStatus.INCOMPLETE
+    assert reply.content == "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert reply.content
+
+
+async def test_follow_up_sends_earlier_turns_as_context(services) -> None:
+    session = services.new_session()
+    await run(session, "My cat is called Miso.")
+    payload = session.payload_for("What is my cat called?")
+    assert [m.role for m in payload] == [Role.SYSTEM, Role.USER, Role.ASSISTANT, Role.USER]
+    assert payload[1].content == "My cat is called Miso."
+
+
+async def test_no_model_keeps_the_prompt_and_says_how_to_fix(services) -> None:
+    services.registry.remove("gemma-3-270m")
+    session = services.new_session()
+    events = await run(session, "please keep me")
+    error = next(e for e in events if isinstance(e, StreamError))
+    assert "localfirst models" in error.message
+    assert events[-1] == Done("error")
+    (stored,) = services.history.messages(session.conversation.id)
+    assert stored.content == "please keep me"
+
+
+async def test_retry_replaces_an_incomplete_reply(services) -> None:
+    session = services.new_session()
+    session.backends = _LongReplies(services)
+    async for event in session.send("Tell me a story"):
+        if isinstance(event, TextDelta):
+            session.cancel()
+    session.backends = services
+    events = [e async for e in session.retry()]
+    assert not any(isinstance(e, Note) for e in events)
+    user, reply = services.history.messages(session.conversation.id)
+    assert user.content == "Tell me a story"
+    assert reply.status is MessageStatus.COMPLETE
+
+
+class _LongReplies:
+    """The real services, asking the real model for longer replies (so there is time to cancel)."""
+
+    def __init__(self, services) -> None:
+        self.services = services
+
+    def backend_for(self, target):
+        return self.services.backend_for(target)
+
+    def params_for(self, target):
+        from dataclasses import replace
+
+        return replace(self.services.params_for(target), max_tokens=200)

@@ -1,0 +1,118 @@
+"""The routing policy, table-style: named rows for the reasons, invariants over every combination."""
+
+import itertools
+
+import pytest
+
+from localfirst.complexity.score import ComplexityScore
+from localfirst.privacy.verdict import Finding, GateVerdict
+from localfirst.routing.decision import Availability, Override, SessionMode, Target
+from localfirst.routing.policy import decide
+
+CLEAN = GateVerdict()
+PHONE = GateVerdict((Finding("PHONE_NUMBER", 10, 22, 0.9),))
+AWS_KEY = GateVerdict((Finding("AWS_ACCESS_KEY", 0, 20, 1.0),))
+CITY_ONLY = GateVerdict((Finding("LOCATION", 0, 5, 0.8, sensitive=False),))
+BROKEN = GateVerdict.failed("spaCy pipeline missing")
+VERDICTS = {"clean": CLEAN, "phone": PHONE, "aws": AWS_KEY, "city": CITY_ONLY, "broken": BROKEN}
+
+EASY = ComplexityScore(0.1)
+HARD = ComplexityScore(0.9, ("multi-step math",))
+SCORES = {"easy": EASY, "hard": HARD, "unscored": None}
+
+BOTH = Availability("gemma", "anthropic/claude", network=True)
+NO_KEY = Availability("gemma", None, network=True, cloud_missing_reason="no cloud API key")
+NO_MODEL = Availability(None, "anthropic/claude", network=True)
+NOTHING = Availability(None, None, network=True)
+NO_NET = Availability("gemma", "anthropic/claude", network=False)
+AVAILABILITY = {
+    "both": BOTH,
+    "no-key": NO_KEY,
+    "no-model": NO_MODEL,
+    "nothing": NOTHING,
+    "no-net": NO_NET,
+}
+
+AUTO, LOCAL_ONLY, OFFLINE = SessionMode.AUTO, SessionMode.LOCAL_ONLY, SessionMode.OFFLINE
+THRESHOLD = 0.5
+
+# verdict, score, mode, availability, override -> target, available, words in the first reason
+ROWS = [
+    ("clean", "easy", AUTO, "both", Override.NONE, Target.LOCAL, True, "complexity 0.10 < 0.50"),
+    ("clean", "hard", AUTO, "both", Override.NONE, Target.CLOUD, True, "escalated to anthropic/claude"),
+    ("clean", "hard", AUTO, "both", Override.NONE, Target.CLOUD, True, "multi-step math"),
+    ("phone", "hard", AUTO, "both", Override.NONE, Target.LOCAL, True, "personal data: PHONE_NUMBER, kept local"),
+    ("aws", "hard", AUTO, "both", Override.NONE, Target.LOCAL, True, "credentials: AWS_ACCESS_KEY"),
+    ("city", "hard", AUTO, "both", Override.NONE, Target.CLOUD, True, "escalated"),
+    ("broken", "hard", AUTO, "both", Override.NONE, Target.LOCAL, True, "could not run (spaCy pipeline missing)"),
+    ("clean", "hard", LOCAL_ONLY, "both", Override.NONE, Target.LOCAL, True, "local-only session"),
+    ("clean", "hard", OFFLINE, "both", Override.NONE, Target.LOCAL, True, "offline mode"),
+    ("clean", "hard", AUTO, "no-key", Override.NONE, Target.LOCAL, True, "but no cloud API key"),
+    ("clean", "hard", AUTO, "no-net", Override.NONE, Target.LOCAL, True, "network is off"),
+    ("clean", "easy", AUTO, "no-model", Override.NONE, Target.CLOUD, True, "no local model installed"),
+    ("phone", "easy", AUTO, "no-model", Override.NONE, Target.LOCAL, False, "personal data"),
+    ("clean", "easy", AUTO, "nothing", Override.NONE, Target.LOCAL, False, "no cloud API key"),
+    ("clean", "unscored", AUTO, "both", Override.NONE, Target.LOCAL, True, "could not be scored"),
+    ("clean", "easy", AUTO, "both", Override.CLOUD, Target.CLOUD, True, "you asked for the cloud"),
+    ("phone", "easy", AUTO, "both", Override.CLOUD, Target.LOCAL, True, "confirm to send it"),
+    ("phone", "easy", AUTO, "both", Override.CLOUD_FORCE, Target.CLOUD, True, "by your override despite personal data"),
+    ("broken", "easy", AUTO, "both", Override.CLOUD, Target.LOCAL, True, "could not run"),
+    ("clean", "easy", LOCAL_ONLY, "both", Override.CLOUD_FORCE, Target.LOCAL, True, "local-only session"),
+    ("clean", "easy", OFFLINE, "both", Override.CLOUD_FORCE, Target.LOCAL, True, "offline mode"),
+    ("clean", "easy", AUTO, "no-key", Override.CLOUD, Target.LOCAL, True, "cloud requested, but no cloud API key"),
+    ("clean", "hard", AUTO, "both", Override.LOCAL, Target.LOCAL, True, "you asked for the local model"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("verdict", "score", "mode", "avail", "override", "target", "available", "words"), ROWS
+)
+def test_named_rows(verdict, score, mode, avail, override, target, available, words) -> None:
+    decision = decide(
+        VERDICTS[verdict], SCORES[score], mode, AVAILABILITY[avail], THRESHOLD, override
+    )
+    assert decision.target is target
+    assert decision.available is available
+    assert words in " ".join(decision.reasons)
+
+
+COMBINATIONS = list(itertools.product(VERDICTS, SCORES, SessionMode, AVAILABILITY, Override))
+
+
+@pytest.mark.parametrize(("verdict", "score", "mode", "avail", "override"), COMBINATIONS)
+def test_invariants_hold_for_every_combination(verdict, score, mode, avail, override) -> None:
+    v, availability = VERDICTS[verdict], AVAILABILITY[avail]
+    decision = decide(v, SCORES[score], mode, availability, THRESHOLD, override)
+    assert decision.reasons, "every decision explains itself"
+    if decision.target is Target.CLOUD:
+        # the cloud only when it can be used, never in a local-only or offline session ...
+        assert availability.cloud_model and availability.network
+        assert mode is SessionMode.AUTO
+        assert override is not Override.LOCAL
+        # ... and never with findings or an unchecked payload unless the user confirmed
+        if v.sensitive or v.error:
+            assert override is Override.CLOUD_FORCE
+        assert decision.model == availability.cloud_model
+    else:
+        assert decision.available == (availability.local_model is not None)
+        if not decision.available:
+            assert "localfirst models" in decision.reasons[-1]
+    assert decision.sensitive == v.sensitive
+    assert decision.entities == v.findings
+
+
+def test_decision_serialises_to_the_route_json_contract() -> None:
+    decision = decide(PHONE, HARD, AUTO, BOTH, THRESHOLD)
+    data = decision.as_dict()
+    assert {"target", "reasons", "sensitive", "entities", "complexity"} <= set(data)
+    assert data["entities"] == [
+        {
+            "type": "PHONE_NUMBER",
+            "start": 10,
+            "end": 22,
+            "score": 0.9,
+            "source": "prompt",
+            "sensitive": True,
+        }
+    ]
+    assert data["target"] == "local" and data["complexity"] == 0.9

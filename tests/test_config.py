@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from localfirst.config import AppPaths, Config, config_from_dict, load_config, render_config
+from localfirst.errors import ConfigError
+
+
+def test_missing_file_means_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "absent.toml") == Config()
+
+
+def test_values_are_read_and_ints_widen_to_floats(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[local]\ncontext_size = 2048\ntemperature = 1\n[routing]\nmode = "local-only"\n'
+    )
+    config = load_config(path)
+    assert config.local.context_size == 2048
+    assert config.local.temperature == 1.0 and isinstance(config.local.temperature, float)
+    assert config.routing.mode == "local-only"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[local]\nmax_tokns = 3\n", "unknown key 'max_tokns' in [local]"),
+        ("[locl]\n", "unknown section [locl]"),
+        ('[local]\ncontext_size = "big"\n', "[local] context_size must be an integer, got 'big'"),
+        ("[local]\ncontext_size = 12\n", "[local] context_size must be at least 256, got 12"),
+        ("[local]\nthreads = true\n", "[local] threads must be an integer, got True"),
+        ('[routing]\nmode = "sometimes"\n', "[routing] mode must be one of"),
+        ("[routing]\nkeep_local_share = 1.5\n", "keep_local_share must be at most 1.0"),
+        ("[local\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_the_key_and_the_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert expected in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_rendered_config_reads_back_to_the_same_values() -> None:
+    import tomllib
+
+    config = config_from_dict({"local": {"threads": 3}, "privacy": {"deny_terms": ["Acme"]}})
+    rendered = tomllib.loads(render_config(config))
+    assert config_from_dict(rendered) == config
+
+
+def test_paths_follow_xdg_variables(isolated_dirs: dict[str, str]) -> None:
+    paths = AppPaths.from_platform()
+    assert (
+        paths.config_file == Path(isolated_dirs["XDG_CONFIG_HOME"]) / "localfirst" / "config.toml"
+    )
+    assert paths.history_db.parent == Path(isolated_dirs["XDG_DATA_HOME"]) / "localfirst"
+    assert paths.cache_dir == Path(isolated_dirs["XDG_CACHE_HOME"]) / "localfirst"
+
+
+def test_offline_env_variable_switches_offline_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCALFIRST_OFFLINE", "1")
+    assert Config().offline
+    monkeypatch.setenv("LOCALFIRST_OFFLINE", "0")
+    assert not Config().offline

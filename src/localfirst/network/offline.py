@@ -98,7 +98,7 @@ def _target_of(event: str, args: tuple) -> tuple[object, str]:
 
 
 def _caller() -> str:
-    frames = traceback.extract_stack()[:-3]
+    frames = traceback.extract_stack()[:-2]  # drop this function and the hook
     for frame in reversed(frames):
         name = frame.filename.replace("\\", "/")
         if "/socket.py" in name or "/ssl.py" in name or "localfirst/network/offline" in name:

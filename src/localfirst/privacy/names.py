@@ -1,0 +1,394 @@
+"""Which person names are private: the part of the policy that cuts most false alarms.
+
+A spaCy PERSON entity alone over-flags (code identifiers, capitalised common words, product
+names, famous people) and under-flags (uncommon or lowercase names). The gate therefore
+combines it with knowledge that holds in general, not for one data set:
+
+- given names and surnames from Faker's 80-odd locale name lists, to recognise names spaCy
+  misses and to keep real names that are also English words ("Grace", "Key");
+- English words (WordNet lemmas shipped inside the spaCy pipeline's lemmatizer), so that a
+  capitalised "Discipline" or "Pixel" is not taken for a person;
+- well-known public and fictional figures, who are not private people in an ordinary request;
+- the placeholder names of puzzles and protocol examples (Alice and Bob).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# People and characters a request may name without disclosing anything private. Full names;
+# a later mention of a part of one ("Stark" after "Tony Stark") follows the full name.
+PUBLIC_FIGURES = frozenset(
+    name.lower()
+    for name in (
+        # science and technology
+        "Isaac Newton",
+        "Albert Einstein",
+        "Marie Curie",
+        "Charles Darwin",
+        "Nikola Tesla",
+        "Thomas Edison",
+        "Alan Turing",
+        "Ada Lovelace",
+        "Galileo Galilei",
+        "Stephen Hawking",
+        "Richard Feynman",
+        "Niels Bohr",
+        "Max Planck",
+        "Gregor Mendel",
+        "Louis Pasteur",
+        "Johannes Kepler",
+        "Nicolaus Copernicus",
+        "Rosalind Franklin",
+        "Carl Sagan",
+        "Tim Berners-Lee",
+        "Grace Hopper",
+        "John von Neumann",
+        "Claude Shannon",
+        "Linus Torvalds",
+        "Guido van Rossum",
+        "Dennis Ritchie",
+        "Ken Thompson",
+        "Bjarne Stroustrup",
+        "Donald Knuth",
+        "Edsger Dijkstra",
+        "Elon Musk",
+        "Steve Jobs",
+        "Bill Gates",
+        "Mark Zuckerberg",
+        "Jeff Bezos",
+        "Larry Page",
+        "Sergey Brin",
+        "Satya Nadella",
+        "Sundar Pichai",
+        "Tim Cook",
+        "Sam Altman",
+        "Jensen Huang",
+        "Warren Buffett",
+        "Steve Wozniak",
+        "Dieter Zetsche",
+        "Herbert Diess",
+        # history and politics
+        "Christopher Columbus",
+        "Napoleon Bonaparte",
+        "Julius Caesar",
+        "Alexander the Great",
+        "Cleopatra",
+        "Genghis Khan",
+        "George Washington",
+        "Abraham Lincoln",
+        "Thomas Jefferson",
+        "Benjamin Franklin",
+        "Winston Churchill",
+        "Franklin D. Roosevelt",
+        "Theodore Roosevelt",
+        "John F. Kennedy",
+        "Martin Luther King",
+        "Martin Luther King Jr.",
+        "Martin Luther",
+        "Mahatma Gandhi",
+        "Nelson Mandela",
+        "Queen Elizabeth",
+        "Queen Victoria",
+        "Adolf Hitler",
+        "Joseph Stalin",
+        "Vladimir Lenin",
+        "Karl Marx",
+        "Mao Zedong",
+        "Barack Obama",
+        "Donald Trump",
+        "Joe Biden",
+        "Angela Merkel",
+        "Emmanuel Macron",
+        "Vladimir Putin",
+        "Xi Jinping",
+        "Margaret Thatcher",
+        "Ronald Reagan",
+        "Rosa Parks",
+        "Joan of Arc",
+        "Marco Polo",
+        "Ferdinand Magellan",
+        "Hernán Cortés",
+        "Moctezuma",
+        "Confucius",
+        "Socrates",
+        "Plato",
+        "Aristotle",
+        "Jesus",
+        "Jesus Christ",
+        "Buddha",
+        "Muhammad",
+        "Moses",
+        "Charlemagne",
+        "Henry VIII",
+        "Louis XIV",
+        "Peter the Great",
+        "Catherine the Great",
+        "Simón Bolívar",
+        "Che Guevara",
+        "Fidel Castro",
+        # arts, letters, music, film, sport
+        "William Shakespeare",
+        "Leonardo da Vinci",
+        "Michelangelo",
+        "Vincent van Gogh",
+        "Pablo Picasso",
+        "Claude Monet",
+        "Rembrandt",
+        "Salvador Dalí",
+        "Frida Kahlo",
+        "Wolfgang Amadeus Mozart",
+        "Ludwig van Beethoven",
+        "Johann Sebastian Bach",
+        "Frédéric Chopin",
+        "Pyotr Tchaikovsky",
+        "Jane Austen",
+        "Charles Dickens",
+        "Mark Twain",
+        "Ernest Hemingway",
+        "F. Scott Fitzgerald",
+        "George Orwell",
+        "Leo Tolstoy",
+        "Fyodor Dostoevsky",
+        "Franz Kafka",
+        "Virginia Woolf",
+        "Homer",
+        "Dante Alighieri",
+        "Miguel de Cervantes",
+        "Victor Hugo",
+        "Edgar Allan Poe",
+        "J.R.R. Tolkien",
+        "J. R. R. Tolkien",
+        "J.K. Rowling",
+        "J. K. Rowling",
+        "Stephen King",
+        "Agatha Christie",
+        "Harper Lee",
+        "Toni Morrison",
+        "Maya Angelou",
+        "Emily Dickinson",
+        "Walt Whitman",
+        "Robert Frost",
+        "Oscar Wilde",
+        "Lewis Carroll",
+        "Elvis Presley",
+        "Michael Jackson",
+        "Freddie Mercury",
+        "John Lennon",
+        "Paul McCartney",
+        "Bob Dylan",
+        "Taylor Swift",
+        "Beyoncé",
+        "Madonna",
+        "Marilyn Monroe",
+        "Charlie Chaplin",
+        "Alfred Hitchcock",
+        "Steven Spielberg",
+        "Walt Disney",
+        "Meryl Streep",
+        "Tom Hanks",
+        "Leonardo DiCaprio",
+        "Oprah Winfrey",
+        "Michael Jordan",
+        "Muhammad Ali",
+        "Serena Williams",
+        "Lionel Messi",
+        "Cristiano Ronaldo",
+        "Usain Bolt",
+        "Roger Federer",
+        "Pelé",
+        # fictional characters
+        "Harry Potter",
+        "Hermione Granger",
+        "Ron Weasley",
+        "Albus Dumbledore",
+        "Lord Voldemort",
+        "Frodo Baggins",
+        "Bilbo Baggins",
+        "Gandalf",
+        "Aragorn",
+        "Sherlock Holmes",
+        "John Watson",
+        "Hercule Poirot",
+        "James Bond",
+        "Tony Stark",
+        "Iron Man",
+        "Spider-Man",
+        "Peter Parker",
+        "Bruce Wayne",
+        "Batman",
+        "Superman",
+        "Clark Kent",
+        "Wonder Woman",
+        "Luke Skywalker",
+        "Darth Vader",
+        "Han Solo",
+        "Princess Leia",
+        "Yoda",
+        "Mickey Mouse",
+        "Donald Duck",
+        "Homer Simpson",
+        "Bart Simpson",
+        "Romeo",
+        "Juliet",
+        "Hamlet",
+        "Macbeth",
+        "Don Quixote",
+        "Elizabeth Bennet",
+        "Mr. Darcy",
+        "Jay Gatsby",
+        "Atticus Finch",
+        "Holden Caulfield",
+        "Captain Ahab",
+        "Robinson Crusoe",
+        "Dracula",
+        "Frankenstein",
+        "Alice in Wonderland",
+        "Winnie the Pooh",
+        "Santa Claus",
+        "Mona Lisa",
+        "Captain America",
+        "Thor",
+        "Hulk",
+        "Joker",
+        "Katniss Everdeen",
+        "Jon Snow",
+        "Daenerys Targaryen",
+        "Walter White",
+        "Indiana Jones",
+    )
+)
+
+# Last words that make an entity an organisation rather than a person.
+ORGANISATION_WORDS = frozenset(
+    ["inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "llp", "plc", "gmbh", "ag", "sa", "bv", "nv", "group", "holdings", "bank", "university", "college", "institute", "foundation", "association", "society", "agency", "partners", "solutions", "systems", "technologies", "labs", "software", "services", "consulting", "media", "studios"]
+)
+
+# Placeholder names of cryptography examples and logic puzzles.
+PLACEHOLDER_NAMES = frozenset(
+    ["alice", "bob", "carol", "charlie", "dave", "eve", "mallory", "oscar", "peggy", "trent", "victor", "walter", "foo", "bar", "baz", "qux"]
+)
+JOHN_DOE = re.compile(r"\b(?:john|jane|richard|mary)\s+(?:doe|roe)\b", re.IGNORECASE)
+
+# What makes a passage a puzzle or word problem: a question over quantities or relations.
+PUZZLE_CUES = re.compile(
+    r"\b(?:how many|how much|how old|how long|how far|who is|who has|which (?:one|person|of)|"
+    r"what (?:is|was) the (?:total|sum|probability|answer)|in total|altogether|each of|"
+    r"puzzle|riddle|brain ?teaser|logic problem|word problem|solve|calculate|what could be|"
+    r"what are the possible|is it possible|answer the questions?|what is the name of)\b",
+    re.IGNORECASE,
+)
+
+# Role play and fiction: a name after these is a character, not a private person.
+ROLE_PLAY_CUE = re.compile(
+    r"\b(?:role of|persona of|pretend (?:yourself )?to be|pretend you are|act as|acting as|"
+    r"imagine you are|you are now|embody|impersonate|speak like|character of|in the style of)\s+$",
+    re.IGNORECASE,
+)
+_CODE_CHARS = re.compile(r"[_=(){}\[\]<>/\\#@$%^&*|~`]|\d")
+_CAMEL_CASE = re.compile(r"[a-z][A-Z]")
+_ALL_CAPS = re.compile(r"^[A-Z]{2,}$")
+
+
+@dataclass(frozen=True)
+class NameKnowledge:
+    given_names: frozenset[str]
+    surnames: frozenset[str]
+    english_words: frozenset[str]
+
+    def is_known_name(self, token: str) -> bool:
+        return token in self.given_names or token in self.surnames
+
+    def is_english_word(self, token: str) -> bool:
+        word = token.lower()
+        return word in self.english_words or (
+            word.endswith("s") and word[:-1] in self.english_words
+        )
+
+
+def load_name_knowledge(nlp=None) -> NameKnowledge:
+    given, surnames = _faker_names()
+    return NameKnowledge(given, surnames, _english_words(nlp))
+
+
+@lru_cache(maxsize=1)
+def _faker_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Given names and surnames from every Faker locale (MIT); empty if Faker is missing."""
+    try:
+        import faker.providers.person as person_providers
+    except ImportError:
+        return frozenset(), frozenset()
+    given: set[str] = set()
+    surnames: set[str] = set()
+    for module_info in pkgutil.iter_modules(person_providers.__path__):
+        provider = importlib.import_module(
+            f"{person_providers.__name__}.{module_info.name}"
+        ).Provider
+        for attr, bucket in (
+            ("first_names", given),
+            ("first_names_male", given),
+            ("first_names_female", given),
+            ("first_names_nonbinary", given),
+            ("last_names", surnames),
+            ("last_names_male", surnames),
+            ("last_names_female", surnames),
+        ):
+            values = provider.__dict__.get(attr)
+            if isinstance(values, dict):
+                values = values.keys()
+            if isinstance(values, (list, tuple, set, frozenset, type({}.keys()))):
+                bucket.update(v for v in values if isinstance(v, str) and v.isalpha())
+    return frozenset(given), frozenset(surnames)
+
+
+def _english_words(nlp) -> frozenset[str]:
+    """Lower-case English words from the lemmatizer's WordNet index, if the pipeline has one."""
+    if nlp is None or "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    words: set[str] = set()
+    for entries in lookups.get_table("lemma_index").values():
+        words.update(w for w in entries if w.isalpha())
+    return frozenset(words)
+
+
+def looks_like_code(span_text: str) -> bool:
+    """Identifiers, calls and expressions that NER mistakes for names (str2, len(str1, fooBar)."""
+    return bool(_CODE_CHARS.search(span_text) or _CAMEL_CASE.search(span_text))
+
+
+def is_public_figure(span_text: str, text_lower: str) -> bool:
+    name = re.sub(r"['’]s?$", "", " ".join(span_text.split()).strip(".,;: ")).lower()
+    if name in PUBLIC_FIGURES:
+        return True
+    # a part of a public figure's name whose full form is in the same text
+    return any(
+        figure in text_lower and name in figure.split()
+        for figure in PUBLIC_FIGURES
+        if " " in figure
+    )
+
+
+def placeholder_cast(text: str) -> bool:
+    """True when the text uses stand-in names: two or more of Alice/Bob/... or John Doe."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+    return len(words & PLACEHOLDER_NAMES) >= 2 or bool(JOHN_DOE.search(text))
+
+
+def is_role_play(text: str, start: int) -> bool:
+    """True when the name at `start` follows a role-play cue ("the role of Sheldon")."""
+    return bool(ROLE_PLAY_CUE.search(text[max(0, start - 40) : start]))
+
+
+def is_puzzle(text: str) -> bool:
+    return bool(PUZZLE_CUES.search(text))
+
+
+def is_all_caps_acronym(token: str) -> bool:
+    return bool(_ALL_CAPS.match(token)) and len(token) <= 5

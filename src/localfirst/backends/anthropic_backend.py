@@ -66,12 +66,12 @@ class AnthropicBackend(CloudBackend):
             text = getattr(raw.delta, "text", None)
             if text:
                 yield TextDelta(text)
-        elif kind == "message_delta":
+        elif kind == "message_delta":  # the last one carries the final, cumulative usage
             if raw.usage is not None and raw.usage.output_tokens is not None:
                 state.output_tokens = raw.usage.output_tokens
             stop = raw.delta.stop_reason
             if stop:
                 state.finish = "length" if stop in _LENGTH_STOPS else "stop"
+                yield Usage(state.input_tokens, state.output_tokens)
         elif kind == "message_stop":
             state.finish = state.finish or "stop"
-            yield Usage(state.input_tokens, state.output_tokens)

@@ -210,12 +210,14 @@ def _cause_text(exc: BaseException) -> str:
 
 @dataclass
 class AttemptState:
-    """What one attempt has streamed so far; provider hooks update it."""
+    """What one attempt has streamed so far and how it ended; provider hooks update it."""
 
     text_started: bool = False
     finish: str | None = None  # stop | length, once the provider said the reply is complete
     input_tokens: int = 0
     output_tokens: int = 0
+    failure: Failure | None = None
+    cancelled: bool = False
 
 
 class CloudBackend:
@@ -304,50 +306,22 @@ class CloudBackend:
         params: GenerationParams,
         cancel: CancelToken,
     ) -> AsyncIterator[BackendEvent]:
-        request = self.request(messages, params)
+        request = self.request(messages, params)  # built once: a retry sends the same payload
         started = self._clock()
         attempts = 0
         while True:
             attempts += 1
             state = AttemptState()
-            failure: Failure | None = None
-            cancelled = False
-            try:
-                client = await self._ensure_client()
-            except Exception as exc:  # the SDK could not be set up: nothing was sent
-                failure = Failure("error", self._redact(f"{self.provider} SDK: {exc}"), False)
-            else:
-                async with contextlib.aclosing(self._attempt(client, request, cancel)) as steps:
-                    async for kind, value in steps:
-                        if kind == "raw":
-                            for event in self.translate(value, state):
-                                if isinstance(event, TextDelta) and event.text:
-                                    state.text_started = True
-                                yield event
-                            if cancel.cancelled:
-                                cancelled = True
-                                break
-                        elif kind == "cancelled":
-                            cancelled = True
-                        elif kind == "end" and state.finish is None:
-                            failure = Failure(
-                                "connection", f"{self.provider}: the reply ended early", True
-                            )
-                        elif kind == "error":
-                            failure = self.classify(value)
-                        elif kind == "stalled":
-                            failure = Failure(
-                                "timeout",
-                                f"{self.provider}: no response for {self.config.timeout:g}s",
-                                True,
-                            )
-            if cancelled:
+            async for event in self._stream_once(request, cancel, state):
+                yield event
+            failure = state.failure
+            if state.cancelled:
                 yield Done("cancelled")
                 return
             if failure is None:
                 yield Done(state.finish or "stop")
                 return
-            if state.text_started:
+            if state.text_started:  # a retry would repeat text already shown: keep what came
                 reason = failure.message.removeprefix(f"{self.provider}: ")
                 yield StreamError(
                     f"the {self.provider} reply was cut off mid-stream: {reason}",
@@ -357,18 +331,48 @@ class CloudBackend:
                 yield Done("error")
                 return
             delay = self._backoff(attempts, failure.retry_after)
-            spent = self._clock() - started
-            if failure.retryable and spent + delay <= self.config.retry_budget:
-                if not await self._pause(delay, cancel):
-                    yield Done("cancelled")
-                    return
-                continue
+            if failure.retryable and self._clock() - started + delay <= self.config.retry_budget:
+                if await self._pause(delay, cancel):
+                    continue
+                yield Done("cancelled")
+                return
             message = failure.message
             if failure.retryable and attempts > 1:
                 message += f", gave up after {attempts} attempts"
             yield StreamError(message, kind=failure.kind, retryable=failure.retryable)
             yield Done("error")
             return
+
+    async def _stream_once(
+        self, request: dict[str, Any], cancel: CancelToken, state: AttemptState
+    ) -> AsyncIterator[BackendEvent]:
+        """One attempt: yield its text and usage, and leave how it ended in `state`."""
+        try:
+            client = await self._ensure_client()
+        except Exception as exc:  # the SDK could not be set up: nothing was sent
+            state.failure = Failure("error", self._redact(f"{self.provider} SDK: {exc}"), False)
+            return
+        async with contextlib.aclosing(self._attempt(client, request, cancel)) as steps:
+            async for kind, value in steps:
+                if kind == "raw":
+                    for event in self.translate(value, state):
+                        if isinstance(event, TextDelta):
+                            state.text_started = True
+                        yield event
+                    if cancel.cancelled:
+                        state.cancelled = True
+                        return
+                elif kind == "cancelled":
+                    state.cancelled = True
+                elif kind == "error" and state.finish is None:  # after the end, a drop is moot
+                    state.failure = self.classify(value)
+                elif kind == "stalled" and state.finish is None:
+                    message = f"{self.provider}: no response for {self.config.timeout:g}s"
+                    state.failure = Failure("timeout", message, True)
+                elif kind == "end" and state.finish is None:
+                    state.failure = Failure(
+                        "connection", f"{self.provider}: the reply ended early", True
+                    )
 
     async def _attempt(
         self, client: Any, request: dict[str, Any], cancel: CancelToken
@@ -391,6 +395,9 @@ class CloudBackend:
                     async for raw in sdk_stream:
                         last_activity[0] = loop.time()
                         queue.put_nowait(("raw", raw))
+                        # Let the reader take it now: buffered chunks would otherwise all be
+                        # parsed before the first one reaches the screen.
+                        await asyncio.sleep(0)
                 finally:
                     with contextlib.suppress(Exception):
                         await sdk_stream.close()
@@ -424,10 +431,10 @@ class CloudBackend:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     def _backoff(self, attempts: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
+        """Exponential backoff with jitter; never shorter than the server's retry-after."""
         delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (attempts - 1))
-        return delay * random.uniform(0.75, 1.0)  # jitter, so clients do not retry in step
+        delay *= random.uniform(0.75, 1.0)  # so clients that failed together do not retry together
+        return delay if retry_after is None else max(delay, retry_after)
 
     async def _pause(self, seconds: float, cancel: CancelToken) -> bool:
         """Wait `seconds`, looking at the cancel token; False if the user cancelled."""

@@ -1,0 +1,63 @@
+"""Credential detection: provider formats, context, entropy, and prose that must stay quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from localfirst.privacy.credentials import find_secrets, shannon_entropy
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_type"),
+    [
+        (
+            "ANTHROPIC_API_KEY=sk-ant-api03-"
+            + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3kL5mN7pQ9rS1tU3vW5xY7zA9bC1dE3fG5",
+            "ANTHROPIC_API_KEY",
+        ),
+        ("hf_token: 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", "HUGGINGFACE_TOKEN"),
+        (
+            "git remote add origin https://oauth2:glpat-tFrjFXD7soVU2fqxuDMh@gitlab.com/x/y.git",
+            "GITLAB_TOKEN",
+        ),
+        ("SLACK_TOKEN=xoxb-893582989554-899326518131-JRHeVv1o9Cf99fwDpuortR2D", "SLACK_TOKEN"),
+        ("$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", "PASSWORD_HASH"),
+        ("mongodb+srv://service:CPCdZH5k0F6dxQ9V@cluster0.mongodb.net/db", "CONNECTION_STRING"),
+        ('<add key="SmtpPassword" value="Prestigitariu$"/>', "PASSWORD"),
+        ("docker login -u deploy -p dckr_pat_hc8VxYclixyTr2rDFsa2rqzkP3Y", "DOCKER_HUB_TOKEN"),
+        ("machine api.example.com login ziggy password 012345abcdef", "PASSWORD"),
+        ("the wifi password is Tr0ub4dor&3", "PASSWORD"),
+        ("config.secret_value = 'c2VjcmV0LXZhbHVlLTQyLXNvLXJhbmRvbQ9Xz'", "SECRET"),
+    ],
+)
+def test_credentials_are_found(text: str, expected_type: str) -> None:
+    assert expected_type in {m.type for m in find_secrets(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I create a strong password for my bank account?",
+        "tokens = text.split()",
+        "Key points: keep it short and to the point.",
+        "mkdir -p build && cd build",
+        "password = os.environ['DB_PASSWORD']",
+        "api_key = None",
+        "User: hello there, how are you?",
+        "The request id is 123e4567-e89b-12d3-a456-426614174000.",
+        "See https://en.wikipedia.org/wiki/Transformer_(machine_learning_model) for details.",
+    ],
+)
+def test_ordinary_text_and_placeholders_are_not_secrets(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+def test_spans_point_at_the_secret() -> None:
+    text = 'API_KEY = "951bc382db9abad29c68634761dd6e19"'
+    spans = {text[m.start : m.end] for m in find_secrets(text)}
+    assert "951bc382db9abad29c68634761dd6e19" in spans
+
+
+def test_entropy_separates_words_from_random_strings() -> None:
+    assert shannon_entropy("aaaaaaaa") == 0
+    assert shannon_entropy("Xq9#Lm2$Vb7!") > shannon_entropy("mississippi")

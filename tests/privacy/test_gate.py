@@ -1,0 +1,208 @@
+"""The gate with the real analyzer: what it must flag, what it must let pass, and how it reports."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from localfirst.config import PrivacyConfig
+from localfirst.core.messages import ChatMessage, Role
+from localfirst.errors import UserError
+from localfirst.privacy import recognizers
+from localfirst.privacy.gate import PrivacyGate
+from localfirst.routing.decision import Availability, Target
+from localfirst.routing.router import Router
+
+from .conftest import TEST_SPACY_MODEL
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_type"),
+    [
+        ("Please email the contract to jan.kowalski@fastmail.pl today.", "EMAIL_ADDRESS"),
+        ("You can reach me on +44 7700 900123 after six.", "PHONE_NUMBER"),
+        ("Call my office at (212) 555-0187 tomorrow.", "PHONE_NUMBER"),
+        ("Ship it to 221B Baker Street, London NW1 6XE.", "STREET_ADDRESS"),
+        ("I moved to Pohlstrasse 9 in Berlin last year.", "STREET_ADDRESS"),
+        ("Send the letter to PO Box 4411, Springfield.", "STREET_ADDRESS"),
+        ("My card number is 4111 1111 1111 1111, expiry 09/27.", "CREDIT_CARD"),
+        ("Transfer it to GB29NWBK60161331926819 please.", "IBAN_CODE"),
+        ("The server at 203.0.113.42 keeps dropping connections.", "IP_ADDRESS"),
+        ("My social security number is 536-22-8704.", "US_SSN"),
+        ("Write a birthday poem for my neighbour Krzysztof Wiśniewski.", "PERSON"),
+        ("My name is Rubija and I need help with a form.", "PERSON"),
+        (
+            "I was diagnosed with bipolar disorder last spring; how do I tell my boss?",
+            "HEALTH_INFO",
+        ),
+        ("export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"),
+        ("token = 'ghp_XIxB7KMNdAr3zqWtQqhE94qglHqOzn1D1stg'", "GITHUB_TOKEN"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+            "PRIVATE_KEY",
+        ),
+        ("db_password = 'hunter2-Staging!'", "PASSWORD"),
+        ("DATABASE_URL=postgres://admin:s3cretPa55@db.internal:5432/app", "CONNECTION_STRING"),
+        (
+            "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "JWT",
+        ),
+    ],
+)
+def test_sensitive_types_are_flagged(gate: PrivacyGate, text: str, expected_type: str) -> None:
+    verdict = gate.check_text(text)
+    assert verdict.sensitive
+    assert expected_type in verdict.sensitive_types
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why does my_list.append(item) return None in Python?",
+        "Refactor getUserName() and parseConfigFile() into one helper class.",
+        "Alice and Bob exchange keys with Diffie-Hellman; how does Eve fail to read the secret?",
+        "David has three sisters. Each of them has one brother. How many brothers does David have?",
+        "What if Isaac Newton had focused on biology instead of physics?",
+        "Summarise the main themes of Harry Potter and compare them to Frodo Baggins' journey.",
+        "Capitalized words like Wisdom and Discipline are often mistaken with names.",
+        "How do I check my balance on my credit card?",
+        "Compose a travel blog post about a recent trip to Hawaii.",
+        "The stock closed at 164.25 on Monday and 168.35 on Tuesday.",
+    ],
+)
+def test_benign_look_alikes_pass(gate: PrivacyGate, text: str) -> None:
+    verdict = gate.check_text(text)
+    assert not verdict.sensitive, [(f.type, text[f.start : f.end]) for f in verdict.findings]
+
+
+def test_quasi_identifiers_are_reported_but_not_sensitive(gate: PrivacyGate) -> None:
+    verdict = gate.check_text("We visited Lisbon in March 2019 with colleagues from Siemens.")
+    assert not verdict.sensitive
+    reported = {f.type for f in verdict.findings}
+    assert {"LOCATION", "DATE_TIME"} <= reported
+    assert all(not f.sensitive for f in verdict.findings)
+
+
+def test_public_figure_is_reported_not_sensitive(gate: PrivacyGate) -> None:
+    verdict = gate.check_text("What if Alan Turing had not cracked the Enigma code?")
+    assert not verdict.sensitive
+    assert "PUBLIC_FIGURE" in {f.type for f in verdict.findings}
+
+
+def test_only_an_earlier_turn_holds_a_phone_number(gate: PrivacyGate) -> None:
+    payload = [
+        ChatMessage(Role.SYSTEM, "You are a helpful assistant."),
+        ChatMessage(Role.USER, "My mobile is 0176 2345 6789, text me when it is done."),
+        ChatMessage(Role.ASSISTANT, "Sure, I will let you know."),
+        ChatMessage(Role.USER, "Now explain how photosynthesis works."),
+    ]
+    verdict = gate.check_payload(payload)
+    assert verdict.sensitive
+    phone = [f for f in verdict.findings if f.type == "PHONE_NUMBER"]
+    assert phone and {f.source for f in phone} == {"turn 0"}
+    start, end = phone[0].start, phone[0].end
+    assert payload[1].content[start:end].replace(" ", "") == "017623456789"
+    assert verdict.reasons == ("PHONE_NUMBER in turn 0",)
+    assert not gate.check_text(payload[-1].content).sensitive
+
+
+def test_system_prompt_is_judged(gate: PrivacyGate) -> None:
+    payload = [
+        ChatMessage(Role.SYSTEM, "The user is Margarethe Vollmer, born 12 May 1961."),
+        ChatMessage(Role.USER, "Suggest a dinner recipe."),
+    ]
+    verdict = gate.check_payload(payload)
+    assert verdict.sensitive
+    assert {f.source for f in verdict.findings if f.sensitive} == {"system"}
+
+
+def test_reasons_and_findings_never_hold_values(gate: PrivacyGate) -> None:
+    text = "Write to maria.oliveira@example.org or call 030 12345678 with password=Tr0ub4dor&3"
+    verdict = gate.check_text(text)
+    assert verdict.sensitive
+    rendered = repr(verdict.reasons) + repr([f.as_dict() for f in verdict.findings])
+    for secret in ("maria.oliveira", "12345678", "Tr0ub4dor"):
+        assert secret not in rendered
+
+
+def test_unchanged_turns_are_not_analysed_again(
+    gate: PrivacyGate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analysed: list[str] = []
+    real_find = gate._find
+
+    def recording_find(text: str):
+        analysed.append(text)
+        return real_find(text)
+
+    monkeypatch.setattr(gate, "_find", recording_find)
+    turns = [
+        ChatMessage(Role.USER, f"Question number {i} about sorting algorithms?") for i in range(6)
+    ]
+    gate.check_payload(turns[:5])
+    analysed.clear()
+    gate.check_payload(turns)
+    assert analysed == [turns[-1].content]
+
+
+def test_deny_and_allow_terms(tmp_path) -> None:
+    config = PrivacyConfig(
+        spacy_model=TEST_SPACY_MODEL, deny_terms=["Project Bluefin"], allow_terms=["Krzysztof"]
+    )
+    gate = PrivacyGate.build(config, offline=True, cache_dir=tmp_path)
+    denied = gate.check_text("Draft the launch plan for project bluefin.")
+    assert denied.sensitive_types == ["DENY_TERM"]
+    allowed = gate.check_text("Write a short poem about Krzysztof.")
+    assert not allowed.sensitive
+
+
+def test_a_gate_that_cannot_load_raises_a_user_error(tmp_path) -> None:
+    with pytest.raises(UserError, match="not installed"):
+        PrivacyGate.build(
+            PrivacyConfig(spacy_model="no_such_pipeline_xx"), offline=True, cache_dir=tmp_path
+        )
+
+
+def test_analysis_failure_fails_closed(gate: PrivacyGate) -> None:
+    verdict = gate.check_payload([ChatMessage(Role.USER, None)])  # type: ignore[arg-type]
+    assert verdict.error and "privacy gate failed" in verdict.error
+    assert not verdict.findings
+
+
+def test_router_keeps_a_conversation_with_an_earlier_phone_number_local(gate: PrivacyGate) -> None:
+    router = Router(
+        gate_factory=lambda: gate,
+        scorer_factory=None,
+        availability=lambda: Availability(local_model="tiny", cloud_model="anthropic/claude"),
+    )
+    payload = [
+        ChatMessage(Role.USER, "My number is 0176 2345 6789."),
+        ChatMessage(Role.ASSISTANT, "Noted."),
+        ChatMessage(Role.USER, "Write a haiku about autumn."),
+    ]
+    decision = router.route(payload)
+    assert decision.target is Target.LOCAL
+    assert decision.sensitive
+    assert any(f.source == "turn 0" and f.type == "PHONE_NUMBER" for f in decision.entities)
+
+
+def test_analysis_makes_no_network_connection(gate: PrivacyGate) -> None:
+    """An audit hook fails on any socket use while e-mail domains are checked (tldextract)."""
+    attempts: list[tuple] = []
+    watching = True
+
+    def hook(event: str, args: tuple) -> None:
+        if watching and event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
+            attempts.append((event, args))
+            raise ConnectionRefusedError("the privacy gate must not use the network")
+
+    sys.addaudithook(hook)  # hooks cannot be removed; `watching` switches this one off
+    try:
+        recognizers.offline_tld_extractor.cache_clear()
+        gate._cache.clear()
+        verdict = gate.check_text("Contact olga.petrova@mail.example.co.uk about the invoice.")
+    finally:
+        watching = False
+    assert attempts == []
+    assert "EMAIL_ADDRESS" in verdict.sensitive_types

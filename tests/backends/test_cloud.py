@@ -195,7 +195,7 @@ async def test_a_stream_cut_mid_reply_keeps_the_text_and_is_not_retried(server, 
 
 async def test_a_stall_mid_reply_is_a_cut_with_the_text_kept(server):
     server.enqueue(Reply.stall(30, after_chunks=1, chunks=("Partial", " rest")))
-    result = await ask(make_backend(server, timeout=0.5, retry_budget=30.0))
+    result = await ask(make_backend(server, timeout=1.0, retry_budget=30.0))
     assert result.text == "Partial"
     assert result.error.kind == "cut"
     assert len(server.requests) == 1
@@ -216,19 +216,28 @@ async def test_cancel_mid_stream_stops_and_closes_the_stream(server):
     assert not result.errors
 
 
+async def _cancel_after_first_request(server, cancel: CancelToken, then: float) -> None:
+    while not server.requests:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(then)
+    cancel.cancel()
+
+
 async def test_cancel_while_waiting_for_the_first_byte(server):
     server.enqueue(Reply.stall(30))
     cancel = CancelToken()
-    asyncio.get_running_loop().call_later(0.2, cancel.cancel)
+    canceller = asyncio.create_task(_cancel_after_first_request(server, cancel, then=0.1))
     result = await ask(make_backend(server, timeout=60.0), cancel=cancel)
+    await canceller
     assert result.events == [Done("cancelled")]
 
 
 async def test_cancel_during_a_retry_wait_sends_nothing_more(server):
     server.enqueue(Reply.rate_limited(retry_after=30))
     cancel = CancelToken()
-    asyncio.get_running_loop().call_later(0.3, cancel.cancel)
+    canceller = asyncio.create_task(_cancel_after_first_request(server, cancel, then=0.2))
     result = await ask(make_backend(server, retry_budget=60.0), cancel=cancel)
+    await canceller
     assert result.events == [Done("cancelled")]
     assert len(server.requests) == 1
 

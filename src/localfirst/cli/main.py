@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from localfirst import __version__
 from localfirst.cli.common import add_mode_flags
 
-COMMAND_MODULES = ("ask", "route", "models", "config", "doctor", "history")
+COMMAND_MODULES = ("ask", "route", "models", "config", "doctor", "keys", "history")
 
 
 def build_parser() -> argparse.ArgumentParser:

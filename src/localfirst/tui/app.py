@@ -1,0 +1,218 @@
+"""The Textual chat app: `localfirst` with no arguments runs `run_tui(services)`.
+
+Start-up paints first and loads later: the model, the privacy gate and the cloud check each
+run in a thread worker after the first frame, and the top bar shows their progress. Nothing
+heavy (llama_cpp, presidio, spacy, the provider SDKs) is imported on the way to that frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.theme import Theme
+
+from localfirst.errors import UserError
+from localfirst.routing.decision import SessionMode
+from localfirst.tui.chat_screen import ChatScreen
+from localfirst.tui.themes import DEFAULT_THEME, bundled_themes_dir, load_themes
+
+if TYPE_CHECKING:
+    from localfirst.services import Services
+
+# part -> (state, short text, detail on hover); states: busy, ready, off, error
+Statuses = dict[str, tuple[str, str, str]]
+
+
+class LocalFirstApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "localfirst"
+
+    def __init__(self, services: Services, *, background_work: bool = True) -> None:
+        """`background_work=False` skips the start-up workers (for benchmarks of the view)."""
+        super().__init__()
+        self.services = services
+        self.local_only = services.local_only
+        self.background_work = background_work
+        self.statuses: Statuses = {
+            "model": ("busy", "checking…", ""),
+            "gate": ("busy", "waiting…", ""),
+            "cloud": ("busy", "checking…", ""),
+        }
+        self.theme_problems: list[str] = []
+
+    # screens
+
+    def get_default_screen(self) -> Screen:
+        return ChatScreen(self.services)
+
+    @property
+    def chat_screen(self) -> ChatScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, ChatScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self._apply_themes()
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+        if self.services.local_model_name() is None:
+            self.set_status("model", "off", "none installed")
+            from localfirst.tui.screens.onboarding import OnboardingScreen
+
+            self.push_screen(OnboardingScreen(self.services))
+        if self.background_work:
+            self.call_after_refresh(self.start_background_work)
+
+    def open_settings(self, tab: str = "models") -> None:
+        from localfirst.tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen(self.services, tab))
+
+    # themes
+
+    def _apply_themes(self) -> None:
+        loaded = load_themes([bundled_themes_dir(), self.services.paths.user_themes_dir])
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        self.theme_problems = loaded.problems
+        for problem in loaded.problems:
+            self.notify(f"Theme skipped: {problem}", severity="warning", timeout=8)
+        wanted = self.services.config.tui.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(
+                f"Theme “{wanted}” is not installed; using {DEFAULT_THEME}. "
+                "Ctrl+P → Theme lists the installed ones.",
+                severity="warning",
+                timeout=8,
+            )
+            if DEFAULT_THEME in self.available_themes:
+                self.theme = DEFAULT_THEME
+
+    def _save_theme(self, theme: Theme) -> None:
+        if theme.name == self.services.config.tui.theme:
+            return
+        self.update_config("tui", theme=theme.name)
+
+    def update_config(self, section: str, **changes: object) -> bool:
+        """Change keys in memory and in config.toml (re-read first, so hand edits survive)."""
+        from localfirst.config import load_config, save_config
+
+        path = self.services.paths.config_file
+        try:
+            on_disk = load_config(path)
+            saved = dataclasses.replace(
+                on_disk, **{section: dataclasses.replace(getattr(on_disk, section), **changes)}
+            )
+            save_config(saved, path)
+        except UserError as exc:
+            self.notify(f"Settings not saved: {exc}", severity="error", timeout=10)
+            return False
+        current = self.services.config
+        self.services.config = dataclasses.replace(
+            current, **{section: dataclasses.replace(getattr(current, section), **changes)}
+        )
+        return True
+
+    # routing mode
+
+    @property
+    def session_mode(self) -> SessionMode:
+        if self.services.offline:
+            return SessionMode.OFFLINE
+        return SessionMode.LOCAL_ONLY if self.local_only else SessionMode.AUTO
+
+    def toggle_local_only(self) -> None:
+        if self.services.offline:
+            self.notify("Offline mode is on: nothing leaves this machine anyway", timeout=4)
+            return
+        self.local_only = not self.local_only
+        self.chat_screen.mode_changed(self.session_mode)
+        if self.local_only:
+            self.notify("Local-only: every message of this session stays on this machine")
+        else:
+            self.notify("Auto: simple and private prompts stay local, hard ones may use the cloud")
+
+    def reload_router(self) -> None:
+        """Build the router again (new privacy terms) and warm it up; the chat follows."""
+        self.services.__dict__.pop("router", None)  # a cached_property: rebuilt on next use
+        self.chat_screen.renew_session()
+        self.warm_up_gate()
+
+    # background work and the status it shows
+
+    def set_status(self, part: str, state: str, text: str, detail: str = "") -> None:
+        self.statuses[part] = (state, text, detail)
+        if self.screen_stack and isinstance(self.screen_stack[0], ChatScreen):
+            chat = self.screen_stack[0]
+            if chat.is_mounted:
+                chat.status_changed(part, state, text, detail)
+
+    def start_background_work(self) -> None:
+        self.load_model()
+        self.warm_up_gate()
+        self.check_cloud()
+
+    @work(thread=True, group="model", exclusive=True, exit_on_error=False)
+    def load_model(self) -> None:
+        """Load the local model now, so the first reply does not wait for it."""
+        name = self.services.local_model_name()
+        if name is None:
+            self.call_from_thread(self.set_status, "model", "off", "none installed")
+            return
+        self.call_from_thread(self.set_status, "model", "busy", f"loading {name}…")
+        try:
+            self.services.local_backend().load()
+        except UserError as exc:
+            self.call_from_thread(self.set_status, "model", "error", "failed to load", str(exc))
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        self.call_from_thread(self.set_status, "model", "ready", name)
+
+    @work(thread=True, group="gate", exclusive=True, exit_on_error=False)
+    def warm_up_gate(self) -> None:
+        """Load the privacy gate and scorer; until they load the router keeps prompts local."""
+        self.call_from_thread(self.set_status, "gate", "busy", "loading…")
+        router = self.services.router
+        router.warm_up()
+        if router.gate_error:
+            self.call_from_thread(
+                self.set_status,
+                "gate",
+                "error",
+                "off: all local",
+                router.gate_error,
+            )
+        else:
+            self.call_from_thread(self.set_status, "gate", "ready", "ready")
+
+    @work(thread=True, group="cloud", exclusive=True, exit_on_error=False)
+    def check_cloud(self) -> None:
+        """Which cloud provider can answer (asking the keyring can take a moment)."""
+        choice = self.services.cloud_choice()
+        if isinstance(choice, str):
+            short = "offline" if self.services.offline else "no API key"
+            if "key" not in choice and not self.services.offline:
+                short = "unavailable"
+            self.call_from_thread(self.set_status, "cloud", "off", short, choice)
+        else:
+            self.call_from_thread(self.set_status, "cloud", "ready", choice.label)
+
+    # the command palette
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, ChatScreen):
+            yield from screen.palette_commands()
+
+
+def run_tui(services: Services) -> int:
+    """Run the chat app until the user quits; the exit status for the shell."""
+    app = LocalFirstApp(services)
+    result = app.run()
+    return int(result or app.return_code or 0)

@@ -1,0 +1,99 @@
+"""The words on a reply's route badge: where it went, why, how fast and what it cost.
+
+Everything works from the route dict the history stores (`Decision.as_dict()` plus an optional
+`fallback` note), so a live reply and one reopened from history read the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+LOCAL_ICON = "⌂"
+CLOUD_ICON = "☁"
+
+
+def is_cloud(route: Mapping | None) -> bool:
+    return bool(route) and route.get("target") == "cloud"
+
+
+def route_label(route: Mapping | None, model: str = "") -> str:
+    """'⌂ local · gemma-3-270m' or '☁ anthropic/claude-sonnet-4-5'."""
+    if not route:
+        return f"{LOCAL_ICON} local" + (f" · {model}" if model else "")
+    name = model or route.get("model") or ""
+    if is_cloud(route):
+        return f"{CLOUD_ICON} {name or 'cloud'}"
+    return f"{LOCAL_ICON} local" + (f" · {name}" if name else "")
+
+
+def route_reason(route: Mapping | None) -> str:
+    """The one line that says why: the decision's first reason, or the fallback that replaced it."""
+    if not route:
+        return ""
+    if route.get("fallback"):
+        return str(route["fallback"])
+    reasons = route.get("reasons") or []
+    if not route.get("available", True) and reasons:
+        return str(reasons[-1])  # the last reason says how to fix it
+    return str(reasons[0]) if reasons else ""
+
+
+@dataclass(frozen=True)
+class ReplyFigures:
+    """What the stats line shows; timings are absent for replies reopened from history."""
+
+    output_tokens: int = 0
+    input_tokens: int = 0
+    first_token_s: float | None = None
+    tokens_per_s: float | None = None
+    cost_usd: float | None = None
+
+
+def stats_line(figures: ReplyFigures, outcome: str = "stop") -> str:
+    parts: list[str] = []
+    if figures.first_token_s is not None:
+        parts.append(f"first token {figures.first_token_s:.2f} s")
+    if figures.tokens_per_s is not None:
+        parts.append(f"{figures.tokens_per_s:.1f} tok/s")
+    if figures.output_tokens:
+        parts.append(f"{figures.output_tokens} tokens")
+    if figures.cost_usd is not None:
+        parts.append(f"≈ ${figures.cost_usd:.4f}")
+    ending = OUTCOME_WORDS.get(outcome)
+    if ending:
+        parts.append(ending)
+    return " · ".join(parts)
+
+
+OUTCOME_WORDS = {
+    "length": "cut at the length limit",
+    "cancelled": "stopped: partial reply kept",
+    "error": "failed",
+}
+
+
+def estimate_cost(
+    model: str, input_tokens: int, output_tokens: int, prices: dict | None
+) -> float | None:
+    """The cloud engineer's estimate, or None while their module is missing or the price unknown."""
+    try:
+        from localfirst.backends.pricing import estimate_cost as estimate
+    except ImportError:
+        return None
+    try:
+        return estimate(model, input_tokens, output_tokens, prices)
+    except Exception:  # a broken price table must not break a reply's badge
+        return None
+
+
+def figures_for_stored(
+    route: Mapping | None, model: str, input_tokens: int, output_tokens: int, prices: dict | None
+) -> ReplyFigures:
+    """The figures a reopened reply can still show: tokens and, for the cloud, the cost."""
+    cost = None
+    if is_cloud(route) and (input_tokens or output_tokens):
+        cost = estimate_cost(
+            model or str(route.get("model") or ""), input_tokens, output_tokens, prices
+        )  # type: ignore[union-attr]
+    return ReplyFigures(output_tokens=output_tokens, input_tokens=input_tokens, cost_usd=cost)

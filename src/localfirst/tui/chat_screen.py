@@ -1,0 +1,531 @@
+"""The main screen: conversations on the left, the chat, the message box, and the footer.
+
+It turns user intents into `ChatSession` calls and renders the session's events; it never
+talks to a backend or decides a route itself. Every slow step (routing, generation) runs in a
+worker, so typing, scrolling and Esc stay responsive while a reply streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from localfirst.core.events import (
+    Done,
+    Note,
+    RouteDecided,
+    SessionEvent,
+    Stored,
+    StreamError,
+    TextDelta,
+    Usage,
+)
+from localfirst.core.messages import Role
+from localfirst.errors import UserError
+from localfirst.routing.decision import Override, SessionMode, Target
+from localfirst.tui.badge import LOCAL_ICON, ReplyFigures, estimate_cost, is_cloud
+from localfirst.tui.export import code_blocks, export_conversation
+from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
+from localfirst.tui.widgets.chat_view import AssistantMessage, ChatView
+from localfirst.tui.widgets.prompt_input import PromptHistory, PromptInput
+from localfirst.tui.widgets.sidebar import ConversationSidebar
+from localfirst.tui.widgets.status_bar import ModeChip, StatusBar
+
+if TYPE_CHECKING:
+    from localfirst.core.session import ChatSession
+    from localfirst.routing.decision import Decision
+    from localfirst.services import Services
+    from localfirst.tui.app import LocalFirstApp
+
+
+class ChatScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop", "Stop"),
+        Binding("ctrl+l", "toggle_local_only", "Local-only"),
+        Binding("ctrl+o", "send_to_cloud", "Send to cloud"),
+        Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("f2", "settings", "Settings"),
+        Binding("ctrl+b", "toggle_sidebar", "Chats", show=False),
+        Binding("ctrl+f", "search", "Search chats", show=False),
+        Binding("ctrl+r", "retry", "Retry", show=False),
+    ]
+
+    app: LocalFirstApp  # type: ignore[assignment]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(id="chat-screen")
+        self.services = services
+        self.session: ChatSession = services.new_session()
+        self.reply_worker: Worker | None = None
+        self._renew_after_reply = False
+
+    # layout
+
+    def compose(self) -> ComposeResult:
+        tui = self.services.config.tui
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="body"):
+            yield ConversationSidebar(self.services.history, id="sidebar")
+            with Vertical(id="main"):
+                yield ChatView(id="chat")
+                yield PromptInput(
+                    tui.send_key, tui.newline_key, PromptHistory(), id="prompt", placeholder=""
+                )
+        yield Footer(compact=True)
+
+    @property
+    def chat(self) -> ChatView:
+        return self.query_one(ChatView)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def sidebar(self) -> ConversationSidebar:
+        return self.query_one(ConversationSidebar)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    async def on_mount(self) -> None:
+        self.session.mode = self.app.session_mode
+        self.status_bar.set_mode(self.session.mode)
+        for part, (state, text, detail) in self.app.statuses.items():
+            self.status_bar.set_status(part, state, text, detail)
+        self.chat.clear_messages(self.welcome_text())
+        self.prompt.focus()
+        self.call_after_refresh(self.sidebar.reload)
+
+    # what the app tells the screen
+
+    def status_changed(self, part: str, state: str, text: str, detail: str) -> None:
+        self.status_bar.set_status(part, state, text, detail)
+        self.chat.set_welcome(self.welcome_text())
+
+    def mode_changed(self, mode: SessionMode) -> None:
+        self.session.mode = mode
+        self.status_bar.set_mode(mode)
+
+    def renew_session(self) -> None:
+        """A session on the services' current router, for the same chat (after settings change)."""
+        if self.busy:
+            self._renew_after_reply = True
+            return
+        self._renew_after_reply = False
+        self.session = self.services.new_session(self.session.conversation)
+        self.session.mode = self.app.session_mode
+
+    def welcome_text(self) -> str:
+        lines = [
+            "Ask anything. Each reply shows where it was answered and why:",
+            f"  {LOCAL_ICON} local: on this machine    ☁ cloud: provider, model and cost",
+            "Private data (names, emails, keys…) always stays local.",
+            "Ctrl+L keeps this session local-only · Ctrl+O sends one message to the cloud "
+            "· Ctrl+P for every command.",
+        ]
+        model_state = self.app.statuses["model"][0]
+        if model_state == "off":
+            lines += [
+                "",
+                "No local model is installed yet: F2 → Models, or run "
+                "`localfirst models pull` (or `localfirst models import FILE.gguf`).",
+            ]
+        cloud_state = self.app.statuses["cloud"][0]
+        if cloud_state == "off":
+            if self.services.offline:
+                lines += ["", "Offline mode is on: nothing leaves this machine."]
+            else:
+                lines += [
+                    "",
+                    "No cloud API key yet: every reply is answered locally, and that works.",
+                    "To add one: F2 → Cloud, or run `localfirst keys set anthropic` (or openai).",
+                ]
+        return "\n".join(lines)
+
+    # sending
+
+    def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
+        event.stop()
+        self.submit(event.text, Override.NONE)
+
+    def action_send_to_cloud(self) -> None:
+        if not self.prompt.text.strip():
+            self.notify("Type a message first, then Ctrl+O sends it to the cloud", timeout=4)
+            return
+        self.submit(self.prompt.text, Override.CLOUD)
+
+    @property
+    def busy(self) -> bool:
+        return self.reply_worker is not None and self.reply_worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+    def submit(self, text: str, override: Override) -> None:
+        if self.busy:
+            self.notify("A reply is still streaming: Esc stops it", severity="warning")
+            return
+        self.reply_worker = self.run_worker(
+            self._send(text, override), group="reply", exit_on_error=False
+        )
+        self.refresh_bindings()
+
+    async def _send(self, text: str, override: Override) -> None:
+        if override is Override.CLOUD:
+            override = await self._confirm_cloud(text)
+            if override is Override.NONE:
+                return
+        self.prompt.clear_sent(text)
+        await self.chat.add_user(text)
+        await self.render_events(self.session.send(text, override))
+
+    async def _confirm_cloud(self, text: str) -> Override:
+        """CLOUD, CLOUD_FORCE once the user confirmed, or NONE when they declined."""
+        asked, forced = await asyncio.to_thread(self._cloud_previews, text)
+        if asked.target is Target.CLOUD or forced.target is not Target.CLOUD:
+            return Override.CLOUD  # goes to the cloud, or cannot: the badge will say why
+        found = asked.summary.split(", kept local")[0] if asked.sensitive else asked.summary
+        confirmed = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Send this message to the cloud?",
+                f"The privacy check says: {found}.\n\n"
+                f"If you confirm, this message and the conversation so far go to "
+                f"{forced.model}. Otherwise nothing is sent and your text stays here.",
+                confirm="Send to cloud",
+                cancel="Keep local",
+                danger=True,
+            )
+        )
+        if not confirmed:
+            self.notify("Not sent: your message is still in the box", timeout=4)
+            return Override.NONE
+        return Override.CLOUD_FORCE
+
+    def _cloud_previews(self, text: str) -> tuple[Decision, Decision]:
+        return (
+            self.session.preview(text, Override.CLOUD),
+            self.session.preview(text, Override.CLOUD_FORCE),
+        )
+
+    async def render_events(self, events: AsyncIterator[SessionEvent]) -> AssistantMessage | None:
+        """Show a reply's events as they come; used for sends, retries and the benchmark."""
+        reply: AssistantMessage | None = None
+        new_conversation = self.session.conversation is None
+        usage: Usage | None = None
+        try:
+            async for event in events:
+                if isinstance(event, RouteDecided):
+                    reply = await self.chat.add_reply(
+                        event.decision.as_dict(), event.decision.model or ""
+                    )
+                    if not event.decision.available:
+                        reply.add_class("error")
+                elif isinstance(event, TextDelta) and reply is not None:
+                    await reply.write(event.text)
+                elif isinstance(event, Stored):
+                    if reply is not None:
+                        reply.message_id = event.assistant_message_id or None
+                    if new_conversation:
+                        new_conversation = False
+                        await self._conversation_started(event.conversation_id)
+                elif isinstance(event, Note) and reply is not None:
+                    reply.add_note(event.text)
+                    if "answered locally" in event.text:
+                        reply.set_route(
+                            {**reply.route, "target": "local", "fallback": event.text},
+                            self.services.local_model_name() or "",
+                        )
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, StreamError) and reply is not None:
+                    reply.show_error(event.message)
+                elif isinstance(event, Done) and reply is not None:
+                    await reply.finish(event.reason, self._figures(reply, usage))
+        except UserError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+        finally:
+            if reply is not None and not reply.finished:
+                await reply.finish("cancelled", self._figures(reply, usage))
+            self.call_after_refresh(self._reply_ended)
+        return reply
+
+    def _reply_ended(self) -> None:
+        if self._renew_after_reply and not self.busy:
+            self.renew_session()
+        self.refresh_bindings()
+
+    def _figures(self, reply: AssistantMessage, usage: Usage | None) -> ReplyFigures:
+        stats = self.session.last_stats
+        cost = None
+        if is_cloud(reply.route) and usage is not None:
+            model = stats.model or str(reply.route.get("model") or "")
+            cost = estimate_cost(
+                model, usage.input_tokens, usage.output_tokens, self.services.config.cloud.prices
+            )
+        return ReplyFigures(
+            output_tokens=stats.output_tokens,
+            input_tokens=stats.input_tokens,
+            first_token_s=stats.first_token_s,
+            tokens_per_s=stats.tokens_per_s,
+            cost_usd=cost,
+        )
+
+    async def _conversation_started(self, conversation_id: int) -> None:
+        conversation = self.services.history.get_conversation(conversation_id, with_messages=False)
+        if conversation is not None:
+            self.session.conversation = conversation
+            self.status_bar.set_title(conversation.title)
+        await self.sidebar.reload(conversation_id)
+
+    # actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.busy  # only offered while a reply streams
+        if action == "retry":
+            return not self.busy and self.session.conversation is not None
+        return True
+
+    def action_stop(self) -> None:
+        if self.busy:
+            self.session.cancel()
+
+    def action_toggle_local_only(self) -> None:
+        self.app.toggle_local_only()
+
+    def on_mode_chip_toggled(self, event: ModeChip.Toggled) -> None:
+        self.app.toggle_local_only()
+
+    def action_retry(self) -> None:
+        if self.busy or self.session.conversation is None:
+            return
+        self.reply_worker = self.run_worker(self._retry(), group="reply", exit_on_error=False)
+        self.refresh_bindings()
+
+    async def _retry(self) -> None:
+        replies = list(self.chat.children)
+        while replies and isinstance(replies[-1], AssistantMessage):
+            await replies.pop().remove()
+        await self.render_events(self.session.retry())
+
+    async def action_new_chat(self) -> None:
+        if self._refuse_while_busy():
+            return
+        self.session = self.services.new_session()
+        self.session.mode = self.app.session_mode
+        self.chat.clear_messages(self.welcome_text())
+        self.status_bar.set_title("")
+        await self.sidebar.reload(None)
+        self.prompt.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self.sidebar.display = not self.sidebar.display
+
+    def action_search(self) -> None:
+        self.sidebar.display = True
+        self.sidebar.focus_search()
+
+    def action_settings(self) -> None:
+        self.app.open_settings()
+
+    def _refuse_while_busy(self) -> bool:
+        if self.busy:
+            self.notify("A reply is still streaming: Esc stops it first", severity="warning")
+        return self.busy
+
+    # conversations
+
+    async def on_conversation_sidebar_opened(self, event: ConversationSidebar.Opened) -> None:
+        await self.open_conversation(event.conversation_id, event.message_id)
+
+    async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            conversation = self.services.conversation(conversation_id)
+        except UserError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.session = self.services.new_session(conversation)
+        self.session.mode = self.app.session_mode
+        await self.chat.show_conversation(conversation.messages, self.services.config.cloud.prices)
+        self.status_bar.set_title(conversation.title)
+        self.sidebar.current_id = conversation_id
+        self.prompt.prompt_history = PromptHistory(
+            [m.content for m in conversation.messages if m.role is Role.USER]
+        )
+        if message_id is not None:
+            for widget in self.chat.query(f"#msg-{message_id}"):
+                widget.add_class("found")
+                self.chat.scroll_to_widget(widget, animate=False, top=True)
+                widget.focus()
+
+    async def on_conversation_sidebar_rename_requested(
+        self, event: ConversationSidebar.RenameRequested
+    ) -> None:
+        self.rename_conversation(event.conversation_id)
+
+    async def on_conversation_sidebar_delete_requested(
+        self, event: ConversationSidebar.DeleteRequested
+    ) -> None:
+        self.delete_conversation(event.conversation_id)
+
+    async def on_conversation_sidebar_export_requested(
+        self, event: ConversationSidebar.ExportRequested
+    ) -> None:
+        self.export(event.conversation_id, "md")
+
+    def _current_id(self) -> int | None:
+        return self.session.conversation.id if self.session.conversation else None
+
+    @work(group="dialog", exclusive=True)
+    async def rename_conversation(self, conversation_id: int | None = None) -> None:
+        conversation_id = conversation_id or self._current_id()
+        conversation = conversation_id and self.services.history.get_conversation(
+            conversation_id, with_messages=False
+        )
+        if not conversation:
+            self.notify("Open or select a chat to rename it", severity="warning")
+            return
+        title = await self.app.push_screen_wait(
+            TextDialog("Rename chat", conversation.title, "a short title")
+        )
+        if title is None or not title.strip():
+            return
+        self.services.history.rename_conversation(conversation.id, title)
+        if conversation.id == self._current_id():
+            self.status_bar.set_title(title.strip())
+            if self.session.conversation is not None:
+                self.session.conversation.title = title.strip()
+        await self.sidebar.reload(self._current_id())
+
+    @work(group="dialog", exclusive=True)
+    async def delete_conversation(self, conversation_id: int | None = None) -> None:
+        conversation_id = conversation_id or self._current_id()
+        conversation = conversation_id and self.services.history.get_conversation(
+            conversation_id, with_messages=False
+        )
+        if not conversation:
+            self.notify("Open or select a chat to delete it", severity="warning")
+            return
+        if conversation.id == self._current_id() and self._refuse_while_busy():
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Delete this chat?",
+                f"“{conversation.title or 'Untitled chat'}” and all its messages will be "
+                "deleted from this machine. This cannot be undone.",
+                confirm="Delete",
+                danger=True,
+            )
+        )
+        if not confirmed:
+            return
+        self.services.history.delete_conversation(conversation.id)
+        if conversation.id == self._current_id():
+            await self.action_new_chat()
+        else:
+            await self.sidebar.reload(self._current_id())
+        self.notify(f"Deleted “{conversation.title or 'Untitled chat'}”")
+
+    def export(self, conversation_id: int | None, fmt: str) -> Path | None:
+        conversation_id = conversation_id or self._current_id()
+        conversation = conversation_id and self.services.history.get_conversation(conversation_id)
+        if not conversation:
+            self.notify("Open a chat to export it", severity="warning")
+            return None
+        folder = Path(self.services.config.tui.export_dir or Path.cwd()).expanduser()
+        try:
+            path = export_conversation(conversation, conversation.messages, folder, fmt)
+        except OSError as exc:
+            self.notify(f"Could not export to {folder}: {exc.strerror}", severity="error")
+            return None
+        self.notify(f"Exported to {path}", timeout=6)
+        return path
+
+    # copying
+
+    def _last_reply(self) -> AssistantMessage | None:
+        replies = self.chat.replies
+        return replies[-1] if replies else None
+
+    def copy_last_reply(self) -> None:
+        reply = self._last_reply()
+        if reply is None:
+            self.notify("No reply to copy yet", severity="warning")
+            return
+        reply.action_copy_text()
+
+    def copy_code(self, index: int) -> None:
+        reply = self._last_reply()
+        blocks = code_blocks(reply.text) if reply else []
+        if index >= len(blocks):
+            self.notify("No such code block", severity="warning")
+            return
+        self.app.copy_to_clipboard(blocks[index])
+        self.notify(f"Code block {index + 1} copied to the clipboard")
+
+    # the command palette
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        local_only = self.session.mode is SessionMode.LOCAL_ONLY
+        yield SystemCommand(
+            "Local-only: turn " + ("off" if local_only else "on"),
+            "Keep every message of this session on this machine (Ctrl+L)",
+            self.action_toggle_local_only,
+        )
+        yield SystemCommand(
+            "Send to the cloud",
+            "Send the message in the box to the cloud model once (Ctrl+O)",
+            self.action_send_to_cloud,
+        )
+        yield SystemCommand(
+            "New chat", "Start an empty conversation (Ctrl+N)", self.action_new_chat
+        )
+        yield SystemCommand("Search chats", "Full-text search of every message", self.action_search)
+        yield SystemCommand(
+            "Rename chat", "Give the open chat a new title", self.rename_conversation
+        )
+        yield SystemCommand(
+            "Delete chat", "Delete the open chat (asks first)", self.delete_conversation
+        )
+        yield SystemCommand(
+            "Export chat as Markdown",
+            "Write the open chat to a .md file",
+            lambda: self.export(None, "md"),
+        )
+        yield SystemCommand(
+            "Export chat as JSON",
+            "Write the open chat to a .json file",
+            lambda: self.export(None, "json"),
+        )
+        yield SystemCommand("Copy last reply", "Copy the last reply's text", self.copy_last_reply)
+        reply = self._last_reply()
+        for index, block in enumerate(code_blocks(reply.text) if reply else []):
+            first = next((line for line in block.splitlines() if line.strip()), "")[:40]
+            yield SystemCommand(
+                f"Copy code block {index + 1}",
+                f"From the last reply: {first}",
+                lambda index=index: self.copy_code(index),
+            )
+        yield SystemCommand(
+            "Retry last reply", "Answer the last message again (Ctrl+R)", self.action_retry
+        )
+        yield SystemCommand(
+            "Show or hide chats", "The conversation list (Ctrl+B)", self.action_toggle_sidebar
+        )
+        yield SystemCommand(
+            "Settings", "Models, cloud keys, routing, privacy (F2)", self.action_settings
+        )

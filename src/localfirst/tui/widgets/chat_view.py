@@ -1,0 +1,228 @@
+"""The conversation: user turns, and replies that stream as Markdown under a route badge.
+
+A reply is appended with Textual's `MarkdownStream`, which parses only the document's last
+block and batches fragments that arrive faster than a frame, so the cost of a token does not
+grow with the reply's length. The view is anchored to its end while a reply streams and the
+user is at the bottom; scrolling up releases the anchor, scrolling back down restores it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from localfirst.core.messages import MessageStatus, Role, StoredMessage
+from localfirst.tui.badge import (
+    ReplyFigures,
+    figures_for_stored,
+    is_cloud,
+    route_label,
+    route_reason,
+    stats_line,
+)
+from localfirst.tui.export import code_blocks
+
+
+class MessageBlock(Vertical, can_focus=True):
+    """One turn; focus it (Tab or a click) to copy it or its code."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy_text", "Copy message"),
+        Binding("k", "copy_code", "Copy code"),
+    ]
+
+    def __init__(self, text: str = "", message_id: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = text
+        self.message_id = message_id
+
+    def action_copy_text(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify("Message copied to the clipboard")
+
+    def action_copy_code(self) -> None:
+        blocks = code_blocks(self.text)
+        if not blocks:
+            self.notify("This message has no code block", severity="warning")
+            return
+        self.app.copy_to_clipboard(blocks[-1] if len(blocks) == 1 else "\n".join(blocks))
+        plural = "block" if len(blocks) == 1 else f"{len(blocks)} blocks"
+        self.notify(f"Code {plural} copied to the clipboard")
+
+
+class UserMessage(MessageBlock):
+    def compose(self) -> ComposeResult:
+        yield Static("You", classes="author")
+        yield Static(self.text, classes="body", markup=False)
+
+
+class AssistantMessage(MessageBlock):
+    """A reply: badge (route), reason, Markdown body, notes, then stats once it ends."""
+
+    def __init__(
+        self,
+        route: Mapping | None = None,
+        model: str = "",
+        text: str = "",
+        message_id: int | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(text, message_id, **kwargs)
+        self.route = dict(route or {})
+        self.model = model
+        self._stream: MarkdownStream | None = None
+        self.finished = False
+        self.outcome = ""
+        self.notes: list[str] = []
+        self.badge_text = route_label(self.route, self.model)
+        self.reason_text = route_reason(self.route)
+        self.stats_text = "…"
+
+    def compose(self) -> ComposeResult:
+        cloud = is_cloud(self.route)
+        yield Static(
+            self.badge_text, classes="badge " + ("cloud" if cloud else "local"), markup=False
+        )
+        reason = Static(_one_line(self.reason_text), classes="reason", markup=False)
+        reason.tooltip = self.reason_text or None
+        yield reason
+        yield Markdown(self.text, classes="body")
+        notes = Static(self._notes_text(), classes="notes", markup=False)
+        notes.display = bool(self.notes)
+        yield notes
+        yield Static(self.stats_text, classes="stats", markup=False)
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(Markdown)
+
+    def set_route(self, route: Mapping, model: str = "") -> None:
+        """Update the badge, e.g. when a failed cloud request was answered locally."""
+        self.route = dict(route)
+        self.model = model or self.model
+        self.badge_text = route_label(self.route, self.model)
+        self.reason_text = route_reason(self.route)
+        badge = self.query_one(".badge", Static)
+        badge.update(self.badge_text)
+        badge.set_class(is_cloud(self.route), "cloud")
+        badge.set_class(not is_cloud(self.route), "local")
+        reason = self.query_one(".reason", Static)
+        reason.update(_one_line(self.reason_text))
+        reason.tooltip = self.reason_text or None
+
+    async def write(self, fragment: str) -> None:
+        """Append streamed text; the stream coalesces fragments that arrive between frames."""
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self.body)
+        self.text += fragment
+        await self._stream.write(fragment)
+
+    def _notes_text(self) -> str:
+        return "\n".join(f"ⓘ {note}" for note in self.notes)
+
+    def add_note(self, text: str) -> None:
+        self.notes.append(text)
+        if self.is_mounted:
+            notes = self.query_one(".notes", Static)
+            notes.update(self._notes_text())
+            notes.display = True
+
+    def show_error(self, text: str) -> None:
+        self.add_note(text)
+        self.add_class("error")
+
+    def show_stats(self, figures: ReplyFigures, outcome: str) -> None:
+        self.finished = True
+        self.outcome = outcome
+        self.set_class(outcome == "cancelled", "stopped")
+        self.stats_text = stats_line(figures, outcome) or " "
+        if self.is_mounted:
+            self.query_one(".stats", Static).update(self.stats_text)
+
+    async def finish(self, outcome: str, figures: ReplyFigures) -> None:
+        """Close the stream and show the stats line; safe to call twice."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+        self.show_stats(figures, outcome)
+
+    @classmethod
+    def from_stored(cls, message: StoredMessage, prices: dict | None) -> AssistantMessage:
+        """A reply reopened from history: no timings, but its route, tokens and cost."""
+        widget = cls(message.route, message.model, message.content, message.id)
+        if message.route and not message.route.get("available", True):
+            widget.show_error(route_reason(message.route))
+        outcome = {MessageStatus.INCOMPLETE: "cancelled", MessageStatus.ERROR: "error"}.get(
+            message.status, "stop"
+        )
+        figures = figures_for_stored(
+            message.route, message.model, message.input_tokens, message.output_tokens, prices
+        )
+        widget.show_stats(figures, outcome)
+        return widget
+
+
+def _one_line(text: str, detail_limit: int = 40) -> str:
+    """The reason as one line, a long parenthesised detail elided; the tooltip has it all.
+
+    "privacy check could not run (<a long error and its hint>): kept local (fail closed)"
+    keeps its verdict readable as "privacy check could not run (…): kept local (fail closed)".
+    """
+    line = " ".join(text.split())
+    start, end = line.find(" ("), line.rfind("): ")
+    if 0 < start < end and end - start > detail_limit:
+        line = f"{line[:start]} (…){line[end + 1 :]}"
+    return line
+
+
+class Welcome(Static):
+    """What an empty chat shows: how to start, and what the badges mean."""
+
+
+class ChatView(VerticalScroll):
+    """The turns of the open conversation, newest at the bottom."""
+
+    def clear_messages(self, welcome: str = "") -> None:
+        self.remove_children()
+        if welcome:
+            self.mount(Welcome(welcome, id="welcome"))
+
+    def set_welcome(self, text: str) -> None:
+        for widget in self.query("#welcome"):
+            widget.update(text)  # type: ignore[attr-defined]
+
+    async def show_conversation(self, messages: list[StoredMessage], prices: dict | None) -> None:
+        await self.remove_children()
+        widgets = []
+        for message in messages:
+            if message.role is Role.USER:
+                widgets.append(UserMessage(message.content, message.id, id=f"msg-{message.id}"))
+            elif message.role is Role.ASSISTANT:
+                widget = AssistantMessage.from_stored(message, prices)
+                widget.id = f"msg-{message.id}"
+                widgets.append(widget)
+        if widgets:
+            await self.mount_all(widgets)
+        self.scroll_end(animate=False, immediate=True)
+
+    async def add_user(self, text: str) -> UserMessage:
+        await self.remove_children("#welcome")
+        widget = UserMessage(text)
+        await self.mount(widget)
+        self.anchor()  # the user just sent: follow the reply until they scroll away
+        return widget
+
+    async def add_reply(self, route: Mapping, model: str = "") -> AssistantMessage:
+        widget = AssistantMessage(route, model)
+        await self.mount(widget)
+        return widget
+
+    @property
+    def replies(self) -> list[AssistantMessage]:
+        return list(self.query(AssistantMessage))

@@ -1,0 +1,166 @@
+"""The conversation list and its full-text search (SQLite FTS5 over every message).
+
+The sidebar only shows and reports: opening, renaming and deleting are the chat screen's
+work, so the list never holds history state of its own beyond what it displays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Label, ListItem, ListView, Static
+
+if TYPE_CHECKING:
+    from localfirst.core.messages import Conversation
+    from localfirst.storage.history import History
+
+SEARCH_DELAY_S = 0.15
+SENSITIVE_MARK = "🔒"
+
+
+class ConversationItem(ListItem):
+    def __init__(self, conversation: Conversation, current: bool) -> None:
+        super().__init__(classes="current" if current else "")
+        self.conversation_id = conversation.id
+        self.title = conversation.title or "Untitled chat"
+        self.sensitive = conversation.sensitive
+
+    def compose(self) -> ComposeResult:
+        mark = f"{SENSITIVE_MARK} " if self.sensitive else ""
+        yield Label(f"{mark}{self.title}", markup=False)
+
+
+class SearchHit(ListItem):
+    def __init__(self, conversation_id: int, message_id: int, title: str, snippet: str) -> None:
+        super().__init__(classes="hit")
+        self.conversation_id = conversation_id
+        self.message_id = message_id
+        self.title = title
+        self.snippet = " ".join(snippet.split())
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title or "Untitled chat", classes="hit-title", markup=False)
+        yield Label(self.snippet, classes="hit-snippet", markup=False)
+
+
+class ConversationList(ListView):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "rename", "Rename"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("e", "export", "Export"),
+    ]
+
+    def _selected_id(self) -> int | None:
+        item = self.highlighted_child
+        return getattr(item, "conversation_id", None)
+
+    def action_rename(self) -> None:
+        if (conversation_id := self._selected_id()) is not None:
+            self.post_message(ConversationSidebar.RenameRequested(conversation_id))
+
+    def action_delete(self) -> None:
+        if (conversation_id := self._selected_id()) is not None:
+            self.post_message(ConversationSidebar.DeleteRequested(conversation_id))
+
+    def action_export(self) -> None:
+        if (conversation_id := self._selected_id()) is not None:
+            self.post_message(ConversationSidebar.ExportRequested(conversation_id))
+
+
+class ConversationSidebar(Vertical):
+    class Opened(Message):
+        def __init__(self, conversation_id: int, message_id: int | None = None) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.message_id = message_id
+
+    class RenameRequested(Message):
+        def __init__(self, conversation_id: int) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    class DeleteRequested(RenameRequested):
+        pass
+
+    class ExportRequested(RenameRequested):
+        pass
+
+    def __init__(self, history: History, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+        self.current_id: int | None = None
+        self._search_timer: Timer | None = None
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Chats", classes="sidebar-title")
+        yield Input(placeholder="Search all chats…", id="search")
+        yield ConversationList(id="conversations")
+        yield Static("r rename · d delete · e export", classes="sidebar-help")
+
+    @property
+    def list_view(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    async def reload(self, current_id: int | None = None) -> None:
+        """Show the conversations (or the search hits, while a search is typed)."""
+        self.current_id = current_id
+        if self.query_text:
+            await self._show_hits(self.query_text)
+            return
+        items = [ConversationItem(c, c.id == current_id) for c in self.history.list_conversations()]
+        await self.list_view.clear()
+        await self.list_view.extend(items)
+        for index, item in enumerate(items):
+            if item.conversation_id == current_id:
+                self.list_view.index = index
+
+    @property
+    def titles(self) -> list[str]:
+        return [getattr(item, "title", "") for item in self.list_view.query(ListItem)]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY_S, lambda: self.search(event.value))
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.search(event.value)
+        self.list_view.focus()
+
+    async def search(self, text: str) -> None:
+        self.query_text = text.strip()
+        await self.reload(self.current_id)
+
+    async def _show_hits(self, text: str) -> None:
+        titles = {c.id: c.title for c in self.history.list_conversations(limit=10_000)}
+        hits = [
+            SearchHit(conversation_id, message_id, titles.get(conversation_id, ""), snippet)
+            for conversation_id, message_id, snippet in self.history.search(text)
+            if conversation_id in titles
+        ]
+        await self.list_view.clear()
+        if hits:
+            await self.list_view.extend(hits)
+        else:
+            await self.list_view.append(
+                ListItem(Label(f"No message matches “{text}”", markup=False), disabled=True)
+            )
+
+    def on_list_view_selected(self, event: ListView.Selected) -> None:
+        event.stop()
+        item = event.item
+        if isinstance(item, SearchHit):
+            self.post_message(self.Opened(item.conversation_id, item.message_id))
+        elif isinstance(item, ConversationItem):
+            self.post_message(self.Opened(item.conversation_id))
+
+    def focus_search(self) -> None:
+        self.query_one("#search", Input).focus()

@@ -1,0 +1,88 @@
+"""The top bar: the chat's title, the routing mode, and what is ready (model, gate, cloud).
+
+The mode chip is always visible, because it answers the question users ask most: can this
+leave my machine right now? Clicking it toggles local-only, like Ctrl+L.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.events import Click
+from textual.message import Message
+from textual.widgets import Static
+
+from localfirst.routing.decision import SessionMode
+
+STATE_MARKS = {"busy": "◌", "ready": "●", "off": "○", "error": "✖"}
+MODE_LABELS = {
+    SessionMode.AUTO: "AUTO",
+    SessionMode.LOCAL_ONLY: "LOCAL-ONLY",
+    SessionMode.OFFLINE: "OFFLINE",
+}
+
+
+class Indicator(Static):
+    """One part's state: a mark coloured by state, and a few words."""
+
+    def __init__(self, label: str, **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.label = label
+        self.state = "busy"
+        self.text = ""
+
+    def set_state(self, state: str, text: str, detail: str = "") -> None:
+        """Show `text` (short); `detail` (the full reason) appears on hover."""
+        self.state, self.text = state, text
+        self.tooltip = detail or None
+        for name in STATE_MARKS:
+            self.set_class(name == state, f"-{name}")
+        self.update(f"{STATE_MARKS[state]} {self.label} {text}".rstrip())
+
+
+class ModeChip(Static):
+    class Toggled(Message):
+        """The user clicked the chip."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.mode = SessionMode.AUTO
+
+    def set_mode(self, mode: SessionMode) -> None:
+        self.mode = mode
+        for each in SessionMode:
+            self.set_class(each is mode, f"-{each.value}")
+        self.update(f" {MODE_LABELS[mode]} ")
+        self.tooltip = {
+            SessionMode.AUTO: "Private or simple prompts stay local; others may use the cloud. "
+            "Ctrl+L: local-only",
+            SessionMode.LOCAL_ONLY: "Nothing goes to the cloud in this session. Ctrl+L: auto",
+            SessionMode.OFFLINE: "Offline mode: no network connections at all",
+        }[mode]
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(self.Toggled())
+
+
+class StatusBar(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Static("localfirst", id="app-name")
+        yield ModeChip(id="mode")
+        yield Static("New chat", id="chat-title", markup=False)
+        yield Indicator("model", id="model-status")
+        yield Indicator("gate", id="gate-status")
+        yield Indicator("cloud", id="cloud-status")
+
+    def set_title(self, title: str) -> None:
+        self.query_one("#chat-title", Static).update(title or "New chat")
+
+    def set_mode(self, mode: SessionMode) -> None:
+        self.query_one(ModeChip).set_mode(mode)
+
+    def set_status(self, part: str, state: str, text: str, detail: str = "") -> None:
+        self.query_one(f"#{part}-status", Indicator).set_state(state, text, detail)
+
+    def status_text(self, part: str) -> str:
+        indicator = self.query_one(f"#{part}-status", Indicator)
+        return f"{indicator.state}: {indicator.text}"

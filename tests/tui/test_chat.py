@@ -1,0 +1,141 @@
+"""Chat flows in the real app with the real test model: streaming, badges, Esc, modes, cloud."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from localfirst.core.messages import MessageStatus, Role
+from localfirst.routing.decision import SessionMode
+
+from .conftest import TERMINAL_SIZE, make_app, send, settle
+
+
+async def test_a_reply_streams_under_a_badge_that_says_where_and_why(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "Tell me a joke about owls")
+        screen = app.chat_screen
+        [reply] = screen.chat.replies
+        [conversation] = tui_services.history.list_conversations()
+        user, stored = tui_services.history.messages(conversation.id)
+        assert (user.role, user.content) == (Role.USER, "Tell me a joke about owls")
+        assert reply.badge_text == "⌂ local · gemma-3-270m"
+        assert reply.reason_text == stored.route["reasons"][0]
+        assert reply.text == stored.content and reply.body.source == stored.content
+        assert "tok/s" in reply.stats_text and "first token" in reply.stats_text
+        assert screen.prompt.text == ""
+        assert screen.sidebar.titles == ["Tell me a joke about owls"]
+
+
+async def test_status_bar_reports_what_loaded(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        bar = app.chat_screen.status_bar
+        assert bar.status_text("model") == "ready: gemma-3-270m"
+        assert bar.status_text("cloud").startswith("off: no API key")
+        gate_state = bar.status_text("gate")
+        if tui_services.router.gate_error is None:
+            assert gate_state == "ready: ready"
+        else:
+            assert gate_state.startswith("error:")
+        assert "F2 → Cloud" in app.chat_screen.welcome_text()  # how to add a key, no docs needed
+
+
+async def test_escape_stops_the_reply_and_keeps_the_partial_text(tui_services) -> None:
+    local = dataclasses.replace(tui_services.config.local, max_tokens=400)
+    tui_services.config = dataclasses.replace(tui_services.config, local=local)
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        screen.prompt.load_text("Once upon a time, in a land far away,")
+        await pilot.press("enter")
+        while not (screen.chat.replies and screen.chat.replies[-1].text):
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await settle(pilot)
+        [reply] = screen.chat.replies
+        stored = tui_services.history.messages(tui_services.history.list_conversations()[0].id)[-1]
+        assert stored.status is MessageStatus.INCOMPLETE
+        assert stored.content == reply.text != ""
+        assert stored.output_tokens < 400
+        assert "stopped: partial reply kept" in reply.stats_text
+        assert reply.has_class("stopped")
+
+
+async def test_local_only_toggle_is_visible_and_reaches_the_router(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        chip = screen.query_one("#mode")
+        assert str(chip.render()).strip() == "AUTO"
+        await pilot.press("ctrl+l")
+        assert str(chip.render()).strip() == "LOCAL-ONLY"
+        assert screen.session.mode is SessionMode.LOCAL_ONLY
+        await send(pilot, "What is two plus two?")
+        stored = tui_services.history.messages(screen.session.conversation.id)[-1]
+        assert stored.route["mode"] == "local-only"
+        await pilot.press("ctrl+n")  # the toggle is per app session: a new chat keeps it
+        assert screen.session.mode is SessionMode.LOCAL_ONLY
+        await pilot.click("#mode")  # the chip itself toggles too
+        assert screen.session.mode is SessionMode.AUTO
+        assert str(chip.render()).strip() == "AUTO"
+
+
+async def test_offline_mode_shows_and_cannot_be_toggled_off(tui_services) -> None:
+    tui_services.offline = True
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        await pilot.press("ctrl+l")
+        assert screen.session.mode is SessionMode.OFFLINE
+        assert str(screen.query_one("#mode").render()).strip() == "OFFLINE"
+        assert screen.status_bar.status_text("cloud").startswith("off: offline")
+
+
+async def test_prompt_history_walks_with_up_and_down_and_keeps_the_draft(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        prompt = app.chat_screen.prompt
+        await send(pilot, "first question")
+        await send(pilot, "second question")
+        prompt.load_text("a draft")
+        await pilot.press("up")
+        assert prompt.text == "second question"
+        await pilot.press("up")
+        assert prompt.text == "first question"
+        await pilot.press("down", "down")
+        assert prompt.text == "a draft"
+
+
+async def test_newline_key_and_ctrl_j_insert_newlines_instead_of_sending(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        prompt = app.chat_screen.prompt
+        prompt.focus()
+        await pilot.press("a", "shift+enter", "b", "ctrl+j", "c")
+        assert prompt.text == "a\nb\nc"
+        assert app.chat_screen.chat.replies == []
+        await pilot.press("enter")
+        await settle(pilot)
+        assert tui_services.history.messages(1)[0].content == "a\nb\nc"
+
+
+async def test_retry_answers_the_last_message_again(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "Name a colour")
+        first_id = app.chat_screen.chat.replies[-1].message_id
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        replies = app.chat_screen.chat.replies
+        messages = tui_services.history.messages(app.chat_screen.session.conversation.id)
+        assert len(replies) == 1 and [m.role for m in messages] == [Role.USER, Role.ASSISTANT]
+        assert messages[-1].id != first_id and replies[0].message_id == messages[-1].id

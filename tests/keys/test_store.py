@@ -101,7 +101,7 @@ def test_without_a_keyring_the_env_variable_is_read(fail_keys, monkeypatch):
 
 
 def test_without_a_keyring_delete_says_so(fail_keys):
-    with pytest.raises(KeyringUnavailable):
+    with pytest.raises(KeyringUnavailable, match="cannot delete the key: no keyring backend"):
         fail_keys.delete("openai")
 
 

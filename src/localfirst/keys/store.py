@@ -22,17 +22,20 @@ PROVIDERS = ("anthropic", "openai")
 ENV_VARS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 SERVICE = "localfirst"
 MAX_KEY_LENGTH = 4096
+NO_BACKEND = "no keyring backend"
 
 
 class KeyringUnavailable(UserError):
     """No usable keyring backend, so a key cannot be stored safely."""
 
-    def __init__(self, detail: str = "", provider: str | None = None) -> None:
+    def __init__(
+        self, detail: str = NO_BACKEND, provider: str | None = None, action: str = "store the key"
+    ) -> None:
         env = ENV_VARS[provider] if provider in ENV_VARS else " / ".join(ENV_VARS.values())
-        reason = f" ({detail})" if detail else ""
+        if detail == NO_BACKEND:
+            detail += " (no Secret Service, Keychain or Credential Locker was found)"
         super().__init__(
-            f"no keyring backend is available to store the key{reason}; "
-            "localfirst never falls back to a plaintext file",
+            f"cannot {action}: {detail}; localfirst never falls back to a plaintext file",
             f"set {env} in your environment instead (it is read, never written anywhere), "
             "or install and unlock a Secret Service such as gnome-keyring or KWallet",
         )
@@ -126,7 +129,7 @@ class KeyStore:
         check_provider(provider)
         reason = _unavailable_reason(self.backend)
         if reason is not None:
-            raise KeyringUnavailable(reason, provider)
+            raise KeyringUnavailable(reason, provider, action="delete the key")
         from keyring.errors import PasswordDeleteError
 
         try:
@@ -136,7 +139,9 @@ class KeyStore:
         except PasswordDeleteError:
             return False
         except Exception as exc:
-            raise KeyringUnavailable(_failure_text(exc), provider) from None
+            raise KeyringUnavailable(
+                _failure_text(exc), provider, action="delete the key"
+            ) from None
         return True
 
     def status(self) -> dict[str, str | None]:
@@ -149,11 +154,11 @@ def _unavailable_reason(backend: KeyringBackend) -> str | None:
     from keyring.backends import fail, null
 
     if isinstance(backend, fail.Keyring):
-        return "no keyring backend"
+        return NO_BACKEND
     if isinstance(backend, null.Keyring):
         return "keyring disabled (null backend)"
     if getattr(backend, "backends", None) == []:  # a chainer with nothing to chain
-        return "no keyring backend"
+        return NO_BACKEND
     return None
 
 

@@ -39,6 +39,10 @@ class Services:
         self.local_only = local_only or self.config.routing.mode == "local-only"
         self._local_backend: LlamaBackend | None = None
 
+    def hosts_allowed_offline(self) -> set[str]:
+        """Hosts the offline guard lets through besides loopback (private servers, later)."""
+        return set()
+
     @property
     def mode(self) -> SessionMode:
         if self.offline:

@@ -38,13 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from localfirst.errors import UserError
 
     try:
-        if args.offline or _env_offline():
-            from localfirst.network.offline import enter_offline_mode
-
-            enter_offline_mode()
         from localfirst.services import Services
 
-        services = Services(offline=args.offline, local_only=args.local_only)
+        # Reading the config touches no network; the guard goes up before anything else runs.
+        services = Services(offline=args.offline or _env_offline(), local_only=args.local_only)
+        if services.offline:
+            from localfirst.network.offline import enter_offline_mode
+
+            enter_offline_mode(services.hosts_allowed_offline())
         if args.command is None:
             from localfirst.tui.app import run_tui
 

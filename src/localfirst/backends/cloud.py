@@ -175,6 +175,9 @@ def _error_fields(exc: BaseException) -> tuple[int | None, str, str]:
 
 
 def _mro_names(exc: BaseException) -> set[str]:
+    """Class names up the hierarchy. Mid-stream, the SDKs let their HTTP library's own errors
+    through (httpx2.ReadTimeout, RemoteProtocolError...); matching names covers httpx and
+    httpx2 alike without importing either."""
     return {cls.__name__ for cls in type(exc).__mro__}
 
 

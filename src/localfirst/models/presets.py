@@ -129,7 +129,8 @@ def _coerce(where: str, key: str, annotation: str, value: object) -> object:
     """Check a value against the field's type (annotations are strings here); ints pass as floats."""
     accepted = {"str": (str,), "int": (int,), "float": (int, float)}[annotation]
     if isinstance(value, bool) or not isinstance(value, accepted):
-        raise ModelError(f"{where}: {key} must be a {annotation}")
+        kind = {"str": "a string", "int": "an integer", "float": "a number"}[annotation]
+        raise ModelError(f"{where}: {key} must be {kind}")
     return float(value) if annotation == "float" else value
 
 

@@ -11,6 +11,7 @@ from localfirst.models.presets import (
     choose_preset,
     default_preset,
     get_preset,
+    gpu_layers_that_fit,
     load_presets,
     parse_presets,
     preset_for_source,
@@ -86,6 +87,14 @@ def test_ties_in_size_go_to_the_preset_listed_first() -> None:
     presets = parse_presets(text, "test.toml")
     machine = MachineMemory(16 * GiB, "CPU")
     assert choose_preset(presets, machine).preset.name == "b-model"
+
+
+def test_gpu_offload_is_all_layers_when_they_fit_else_as_many_as_fit() -> None:
+    assert gpu_layers_that_fit(2 * GiB, block_count=28, gpu_memory=8 * GiB) == -1
+    partial = gpu_layers_that_fit(5 * GiB, block_count=32, gpu_memory=4 * GiB)
+    assert 0 < partial < 32
+    assert gpu_layers_that_fit(5 * GiB, 32, 6 * GiB) > partial  # more memory, more layers
+    assert gpu_layers_that_fit(5 * GiB, 32, 1 * GiB) == 0
 
 
 def test_probing_this_machine_finds_its_memory_and_backend() -> None:

@@ -192,6 +192,20 @@ def _largest(candidates: list[Preset]) -> Preset:
     return max(candidates, key=lambda p: p.params_b)
 
 
+def gpu_layers_that_fit(model_size: int, block_count: int, gpu_memory: int) -> int:
+    """Layers to offload: -1 (all) when the model fits the GPU, else as many whole layers as fit.
+
+    llama-cpp-python does not size the offload itself, and asking for more layers than the GPU
+    holds fails the load, so a model larger than VRAM runs split between GPU and CPU.
+    """
+    budget = gpu_memory - GPU_RESERVE - CONTEXT_OVERHEAD
+    needed = model_size * (1 + WEIGHTS_OVERHEAD)
+    if needed <= budget:
+        return -1
+    per_layer = needed / (block_count + 1)  # the output and embedding weights: about a layer
+    return max(0, min(block_count, int(budget // per_layer)))
+
+
 def default_preset(machine: MachineMemory | None = None) -> Preset:
     """The preset to suggest on this machine (probes RAM and the GPU when not given)."""
     return choose_preset(load_presets(), machine or probe_machine()).preset

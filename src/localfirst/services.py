@@ -146,6 +146,27 @@ class Services:
         section = self.config.local if target is Target.LOCAL else self.config.cloud
         return GenerationParams(max_tokens=section.max_tokens, temperature=section.temperature)
 
+    def reference_cloud_model(self) -> str:
+        """The cloud model a local answer is priced against, for the 'saved' estimate."""
+        choice = self.cloud_choice()
+        if not isinstance(choice, str):
+            return choice.label
+        from localfirst.backends.cloud import DEFAULT_MODELS
+
+        provider = self.config.cloud.provider or "anthropic"
+        return f"{provider}/{self.config.cloud.model or DEFAULT_MODELS[provider]}"
+
+    def reply_cost(self, target: Target, model: str, input_tokens: int, output_tokens: int) -> dict:
+        """Estimated USD spent on a cloud reply, or saved by answering locally (None: unknown)."""
+        from localfirst.backends.pricing import estimate_cost, estimate_saving
+
+        prices = self.config.cloud.prices
+        if target is Target.CLOUD:
+            return {"cost_usd": estimate_cost(model, input_tokens, output_tokens, prices)}
+        reference = self.reference_cloud_model()
+        saved = estimate_saving(reference, input_tokens, output_tokens, prices)
+        return {"saved_usd": saved, "priced_against": reference}
+
     # sessions
 
     def new_session(self, conversation: Conversation | None = None) -> ChatSession:

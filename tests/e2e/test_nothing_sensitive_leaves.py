@@ -46,6 +46,7 @@ def test_a_phone_number_in_an_earlier_turn_keeps_the_whole_chat_local(
 ) -> None:
     first = json.loads(cli(env, "ask", "--json", SENSITIVE_TURN).stdout)
     assert first["route"]["target"] == "local" and first["route"]["sensitive"]
+    assert first["saved_usd"] > 0 and first["priced_against"].startswith("anthropic/")
     assert "PHONE_NUMBER" in first["route"]["reasons"][0]
 
     follow_up = json.loads(cli(env, "ask", "--json", "--continue", HARD).stdout)
@@ -64,6 +65,7 @@ def test_a_clean_chat_escalates_and_only_that_text_leaves(env, anthropic_server)
     reply = json.loads(cli(env, "ask", "--json", HARD).stdout)
     assert reply["route"]["target"] == "cloud", reply
     assert reply["text"] == "Hello from the fake server."
+    assert reply["cost_usd"] > 0
     (request,) = anthropic_server.requests
     assert HARD in request.sent_text and PHONE not in request.sent_text
     assert request.body["stream"] is True

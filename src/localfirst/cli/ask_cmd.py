@@ -60,10 +60,12 @@ def run(args: argparse.Namespace, services) -> int:
     elif args.local:
         override = Override.LOCAL
     session = services.new_session(conversation)
-    return asyncio.run(_ask(session, prompt, override, args.json, args.cloud))
+    return asyncio.run(_ask(services, session, prompt, override, args.json, args.cloud))
 
 
-async def _ask(session, prompt: str, override: Override, as_json: bool, cloud_asked: bool) -> int:
+async def _ask(
+    services, session, prompt: str, override: Override, as_json: bool, cloud_asked: bool
+) -> int:
     text: list[str] = []
     notes: list[str] = []
     errors: list[StreamError] = []
@@ -115,6 +117,7 @@ async def _ask(session, prompt: str, override: Override, as_json: bool, cloud_as
                 if usage is None
                 else {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
                 "finish_reason": reason,
+                **_cost(services, session, decision, usage),
                 "notes": notes,
                 "errors": [{"kind": e.kind, "message": e.message} for e in errors],
                 "conversation_id": stored.conversation_id if stored else None,
@@ -134,6 +137,17 @@ async def _ask(session, prompt: str, override: Override, as_json: bool, cloud_as
     if reason == "cancelled":
         return 130
     return 1 if errors and reason == "error" else 0
+
+
+def _cost(services, session, decision, usage) -> dict:
+    if decision is None or usage is None:
+        return {}
+    target = decision.target
+    if target.value == "cloud" and session.last_stats.model == decision.model:
+        return services.reply_cost(target, decision.model, usage.input_tokens, usage.output_tokens)
+    from localfirst.routing.decision import Target
+
+    return services.reply_cost(Target.LOCAL, "", usage.input_tokens, usage.output_tokens)
 
 
 def _route_line(decision) -> str:

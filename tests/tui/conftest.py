@@ -86,3 +86,25 @@ async def send(pilot, text: str, key: str = "enter") -> None:
 @pytest.fixture
 def export_dir(tmp_path: Path) -> Path:
     return tmp_path / "exports"
+
+
+@pytest.fixture
+def bare_services(isolated_dirs, shared_gate, fail_keys):
+    """Services on a first run: no model installed, no key, nothing in history."""
+    from localfirst.config import Config, LocalConfig, PrivacyConfig
+    from localfirst.routing.router import Router
+    from localfirst.services import Services
+
+    config = Config(
+        local=LocalConfig(context_size=1024, max_tokens=8, temperature=0.0),
+        privacy=PrivacyConfig(spacy_model=TEST_SPACY_MODEL),
+    )
+    services = Services(config=config)
+    services.router = Router(
+        gate_factory=_factory(shared_gate),
+        scorer_factory=services._build_scorer,
+        availability=services.availability,
+    )
+    services.keys = fail_keys
+    yield services
+    services.history.close()

@@ -116,9 +116,11 @@ class ConversationSidebar(Vertical):
         items = [ConversationItem(c, c.id == current_id) for c in self.history.list_conversations()]
         await self.list_view.clear()
         await self.list_view.extend(items)
-        for index, item in enumerate(items):
-            if item.conversation_id == current_id:
-                self.list_view.index = index
+        # the cursor starts on the open chat, else on the newest
+        self.list_view.index = next(
+            (i for i, item in enumerate(items) if item.conversation_id == current_id),
+            0 if items else None,
+        )
 
     @property
     def titles(self) -> list[str]:
@@ -132,6 +134,8 @@ class ConversationSidebar(Vertical):
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
         await self.search(event.value)
         self.list_view.focus()
 
@@ -149,6 +153,7 @@ class ConversationSidebar(Vertical):
         await self.list_view.clear()
         if hits:
             await self.list_view.extend(hits)
+            self.list_view.index = 0
         else:
             await self.list_view.append(
                 ListItem(Label(f"No message matches “{text}”", markup=False), disabled=True)

@@ -1,0 +1,151 @@
+"""Finding, renaming, deleting, exporting and copying conversations from the sidebar."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from localfirst.core.messages import MessageStatus, Role
+from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
+from localfirst.tui.widgets.chat_view import AssistantMessage, UserMessage
+from localfirst.tui.widgets.sidebar import SearchHit
+
+from .conftest import TERMINAL_SIZE, make_app, settle
+
+REPLY = "Use a list:\n\n```python\nprint(sorted(names))\n```\n\nThat is all."
+
+
+def seed(history, title: str, prompt: str, reply: str = REPLY) -> int:
+    """A stored conversation, written the way the session writes one."""
+    conversation = history.create_conversation(title)
+    history.add_message(conversation.id, Role.USER, prompt)
+    route = {
+        "target": "local",
+        "model": "gemma-3-270m",
+        "reasons": ["complexity 0.12 < 0.50: simple enough for the local model"],
+        "available": True,
+    }
+    message = history.add_message(
+        conversation.id,
+        Role.ASSISTANT,
+        reply,
+        MessageStatus.COMPLETE,
+        route=route,
+        model="gemma-3-270m",
+    )
+    history.update_message(message.id, input_tokens=20, output_tokens=12)
+    return conversation.id
+
+
+async def wait_for(pilot, screen_type) -> None:
+    while not isinstance(pilot.app.screen, screen_type):
+        await pilot.pause(0.02)
+
+
+async def test_an_old_conversation_opens_with_its_badges(tui_services) -> None:
+    old = seed(tui_services.history, "Sorting names", "How do I sort names?")
+    seed(tui_services.history, "Cooking", "How long to boil an egg?", "Nine minutes.")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        assert screen.sidebar.titles == ["Cooking", "Sorting names"]
+        screen.sidebar.list_view.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.session.conversation.id == old
+        assert [type(w) for w in screen.chat.children] == [UserMessage, AssistantMessage]
+        [reply] = screen.chat.replies
+        assert reply.badge_text == "⌂ local · gemma-3-270m"
+        assert reply.reason_text == "complexity 0.12 < 0.50: simple enough for the local model"
+        assert reply.stats_text == "12 tokens"  # no timings for a reopened reply
+        assert screen.status_bar.query_one("#chat-title").render().plain == "Sorting names"
+
+
+async def test_full_text_search_finds_a_message_and_opens_it(tui_services) -> None:
+    seed(tui_services.history, "Sorting names", "How do I sort names?")
+    wanted = seed(tui_services.history, "Cooking", "How long to boil an egg?", "Nine minutes.")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        await pilot.press("ctrl+f")
+        await pilot.press(*"boil", "enter")
+        await pilot.pause()
+        [hit] = list(screen.sidebar.list_view.query(SearchHit))
+        assert hit.conversation_id == wanted and "[boil]" in hit.snippet
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.session.conversation.id == wanted
+        found = screen.chat.query_one(f"#msg-{hit.message_id}")
+        assert found.has_class("found") and found.has_focus
+
+
+async def test_rename_from_the_sidebar(tui_services) -> None:
+    conversation_id = seed(tui_services.history, "Sorting names", "How do I sort names?")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        app.chat_screen.sidebar.list_view.focus()
+        await pilot.press("r")
+        await wait_for(pilot, TextDialog)
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"Python sorting", "enter")
+        await settle(pilot)
+        assert tui_services.history.get_conversation(conversation_id).title == "Python sorting"
+        assert app.chat_screen.sidebar.titles == ["Python sorting"]
+
+
+async def test_delete_asks_first_and_cancel_keeps_the_chat(tui_services) -> None:
+    conversation_id = seed(tui_services.history, "Sorting names", "How do I sort names?")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await app.chat_screen.open_conversation(conversation_id)
+        app.chat_screen.sidebar.list_view.focus()
+        await pilot.press("d")
+        await wait_for(pilot, ConfirmDialog)
+        await pilot.press("enter")  # the focused button is Cancel: the safe choice
+        await settle(pilot)
+        assert tui_services.history.get_conversation(conversation_id) is not None
+        await pilot.press("d")
+        await wait_for(pilot, ConfirmDialog)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert tui_services.history.get_conversation(conversation_id) is None
+        assert app.chat_screen.sidebar.titles == []
+        assert app.chat_screen.session.conversation is None  # the open chat was the one deleted
+        assert app.chat_screen.chat.replies == []
+
+
+async def test_export_to_markdown_and_json(tui_services, export_dir) -> None:
+    tui = replace(tui_services.config.tui, export_dir=str(export_dir))
+    tui_services.config = replace(tui_services.config, tui=tui)
+    conversation_id = seed(tui_services.history, "Sorting names", "How do I sort names?")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        await screen.open_conversation(conversation_id)
+        markdown = screen.export(None, "md")
+        data = json.loads(screen.export(None, "json").read_text())
+        assert markdown.parent == export_dir and markdown.suffix == ".md"
+        text = markdown.read_text()
+        assert text.startswith("# Sorting names")
+        assert "## Assistant (⌂ local · gemma-3-270m)" in text and "print(sorted(names))" in text
+        assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+        assert data["messages"][1]["route"]["target"] == "local"
+
+
+async def test_copy_a_message_and_its_code_block(tui_services) -> None:
+    conversation_id = seed(tui_services.history, "Sorting names", "How do I sort names?")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await app.chat_screen.open_conversation(conversation_id)
+        [reply] = app.chat_screen.chat.replies
+        reply.focus()
+        await pilot.press("c")
+        assert app.clipboard == REPLY
+        await pilot.press("k")
+        assert app.clipboard == "print(sorted(names))\n"

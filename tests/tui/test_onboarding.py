@@ -1,0 +1,58 @@
+"""A first run with no model: the offer, an import from the welcome screen, or a look around."""
+
+from __future__ import annotations
+
+from localfirst.tui.screens.onboarding import OnboardingScreen
+
+from .conftest import TERMINAL_SIZE, make_app, send, settle
+
+
+async def test_first_run_without_a_model_opens_the_welcome_screen(bare_services) -> None:
+    app = make_app(bare_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+        assert app.chat_screen.status_bar.status_text("model") == "off: none installed"
+        words = " ".join(str(w.render()) for w in app.screen.query("Static, Button"))
+        assert "No local model is installed yet" in words
+        if app.screen.offer is None:  # this build cannot download: say how to install by hand
+            assert "localfirst models pull" in words and "localfirst models import" in words
+        else:
+            assert f"Download {app.screen.offer.name}" in words
+        assert "Settings (F2) → Cloud" in words  # how to add a key later
+
+
+async def test_looking_around_first_still_answers_with_how_to_install(bare_services) -> None:
+    app = make_app(bare_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#skip")
+        await pilot.pause()
+        assert not isinstance(app.screen, OnboardingScreen)
+        assert "No local model is installed yet" in app.chat_screen.welcome_text()
+        await send(pilot, "hello")
+        [reply] = app.chat_screen.chat.replies
+        assert "localfirst models" in reply.reason_text
+        assert reply.has_class("error")
+        [conversation] = bare_services.history.list_conversations()
+        assert bare_services.history.messages(conversation.id)[0].content == "hello"
+
+
+async def test_importing_a_gguf_from_the_welcome_screen_loads_it(
+    bare_services, test_model_path, llama_backend
+) -> None:
+    app = make_app(bare_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#gguf-path")
+        await pilot.press(*"/no/such/file.gguf", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+        assert "file.gguf" in str(app.screen.query_one("#onboarding-status").render())
+        bare_services._local_backend = llama_backend  # the loaded test model, as elsewhere
+        app.screen.query_one("#gguf-path").value = str(test_model_path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, OnboardingScreen)
+        assert bare_services.local_model_name() is not None
+        assert app.chat_screen.status_bar.status_text("model").startswith("ready:")

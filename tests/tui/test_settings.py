@@ -1,0 +1,184 @@
+"""The settings screen, the theme switch and the command palette, saving to config.toml."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from localfirst.tui.screens.settings import SettingsScreen, human_size, parse_terms
+
+from .conftest import TERMINAL_SIZE, make_app, settle
+
+FAKE_KEY = "sk-ant-test-0123456789abcdef"
+
+
+def notices(app) -> list[str]:
+    """The notifications shown so far (Textual keeps them on the app)."""
+    return [str(n.message) for n in app._notifications]
+
+
+def saved_config(services) -> dict:
+    return tomllib.loads(services.paths.config_file.read_text())
+
+
+async def open_settings(pilot, tab: str) -> SettingsScreen:
+    pilot.app.open_settings(tab)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SettingsScreen)
+    return pilot.app.screen
+
+
+async def save_key(pilot, screen: SettingsScreen, key: str) -> None:
+    screen.query_one("#key-anthropic").value = key
+    await pilot.click("#save-key-anthropic")
+    await settle(pilot)
+
+
+async def test_adding_a_key_stores_it_in_the_keyring_and_enables_the_cloud(
+    tui_services, secret_service_keys
+) -> None:
+    tui_services.keys = secret_service_keys
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        assert app.chat_screen.status_bar.status_text("cloud").startswith("off: no API key")
+        screen = await open_settings(pilot, "cloud")
+        assert screen.key_status_text("anthropic") == "no key"
+        screen.query_one("#key-anthropic").value = FAKE_KEY
+        assert FAKE_KEY not in app.export_screenshot()  # the box is masked
+        await pilot.click("#save-key-anthropic")
+        await settle(pilot)
+        assert secret_service_keys.get("anthropic").source == "keyring"
+        assert screen.query_one("#key-anthropic").value == ""
+        assert screen.key_status_text("anthropic") == "stored in the keyring"
+        assert app.chat_screen.status_bar.status_text("cloud").startswith("ready: anthropic/")
+        assert not any(FAKE_KEY in text for text in notices(app))
+        await pilot.click("#remove-key-anthropic")
+        await settle(pilot)
+        assert not secret_service_keys.get("anthropic").found
+        assert app.chat_screen.status_bar.status_text("cloud").startswith("off: no API key")
+
+
+async def test_without_a_keyring_saving_a_key_says_how_to_use_the_env_variable(
+    tui_services,
+) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_settings(pilot, "cloud")
+        await save_key(pilot, screen, FAKE_KEY)
+        assert any("ANTHROPIC_API_KEY" in text for text in notices(app))
+        assert not any(FAKE_KEY in text for text in notices(app))
+        assert screen.key_status_text("anthropic") == "no key"
+
+
+async def test_routing_share_is_validated_saved_and_applied(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_settings(pilot, "routing")
+        screen.query_one("#keep-local-share").value = "1.5"
+        await pilot.click("#save-routing")
+        assert not tui_services.paths.config_file.exists()
+        screen.query_one("#keep-local-share").value = "0.8"
+        await pilot.click("#save-routing")
+        await settle(pilot)
+        assert saved_config(tui_services)["routing"]["keep_local_share"] == 0.8
+        assert tui_services.router.keep_local_share == 0.8
+        assert tui_services.config.routing.keep_local_share == 0.8
+
+
+async def test_privacy_terms_are_saved_and_the_gate_reloads(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        router_before = tui_services.router
+        screen = await open_settings(pilot, "privacy")
+        screen.query_one("#deny-terms").value = "Project Bluefin, Acme ,, Project Bluefin"
+        screen.query_one("#allow-terms").value = "Paris"
+        await pilot.click("#save-privacy")
+        await settle(pilot)
+        saved = saved_config(tui_services)["privacy"]
+        assert saved["deny_terms"] == ["Project Bluefin", "Acme"]
+        assert saved["allow_terms"] == ["Paris"]
+        assert tui_services.router is not router_before  # rebuilt with the new terms
+        assert app.chat_screen.session._route == tui_services.router.route
+
+
+async def test_send_and_newline_keys_can_be_remapped(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_settings(pilot, "keys")
+        screen.query_one("#send-key").value = "ctrl+s"
+        screen.query_one("#newline-key").value = "enter"
+        await pilot.click("#save-input-keys")
+        await pilot.press("escape")
+        await pilot.pause()
+        prompt = app.chat_screen.prompt
+        prompt.focus()
+        await pilot.press("h", "i", "enter", "x")
+        assert prompt.text == "hi\nx" and app.chat_screen.chat.replies == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert len(app.chat_screen.chat.replies) == 1
+        assert saved_config(tui_services)["tui"] == {"send_key": "ctrl+s", "newline_key": "enter"}
+
+
+async def test_models_tab_lists_the_installed_model_with_size_and_hardware(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_settings(pilot, "models")
+        table = screen.query_one("#model-table")
+        [row] = [table.get_row_at(i) for i in range(table.row_count)]
+        model = tui_services.registry.get("gemma-3-270m")
+        assert row[:3] == ["●", "gemma-3-270m", human_size(model.size)]
+        assert row[3] == model.architecture
+        hardware = str(screen.query_one("#hardware").render())
+        assert "CPU cores" in hardware and "llama.cpp offload" in hardware
+
+
+async def test_choosing_a_theme_in_the_palette_applies_and_saves_it(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "localfirst-dark"
+        assert {"localfirst-dark", "localfirst-light", "midnight", "paper"} <= set(
+            app.available_themes
+        )
+        await pilot.press("ctrl+p")
+        await pilot.press(*"theme")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press(*"paper")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "paper"
+        assert saved_config(tui_services)["tui"]["theme"] == "paper"
+        assert tui_services.config.tui.theme == "paper"
+
+
+async def test_palette_offers_the_chat_commands(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.chat_screen)]
+        for wanted in ("Local-only: turn on", "Send to the cloud", "Search chats", "Settings"):
+            assert wanted in titles
+        await pilot.press("ctrl+p", *"local-only")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.local_only is True
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [("a, b ,, c", ["a", "b", "c"]), ("", []), ("x, x", ["x"])],
+)
+def test_parse_terms(text: str, terms: list[str]) -> None:
+    assert parse_terms(text) == terms

@@ -254,7 +254,10 @@ class _ProgressDisplay:
         task = self._tasks.get(event.phase)
         if task is None:
             label = "downloading" if event.phase == "download" else "verifying"
-            task = self._tasks[event.phase] = self._progress.add_task(label, total=event.total)
+            # a resumed download starts part-way: not bytes transferred now, so not in the speed
+            task = self._tasks[event.phase] = self._progress.add_task(
+                label, total=event.total, completed=event.downloaded
+            )
         self._progress.update(task, completed=event.downloaded, total=event.total)
 
     def __exit__(self, *exc_info) -> None:

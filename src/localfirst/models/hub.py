@@ -203,12 +203,15 @@ class _Unreachable(Exception):
 def _remote_file(repo: str, filename: str, revision: str, settings: HubSettings) -> _RemoteFile:
     import httpx2
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, OfflineModeIsEnabled
     from huggingface_hub.utils import build_hf_headers
 
     from localfirst import __version__
 
-    url = hf_hub_url(repo, filename, revision=revision, endpoint=settings.endpoint)
+    try:
+        url = hf_hub_url(repo, filename, revision=revision, endpoint=settings.endpoint)
+    except HFValidationError as exc:
+        raise UserError(f"'{repo}' is not a Hub repository id ({exc})") from exc
     headers = build_hf_headers(library_name="localfirst", library_version=__version__)
     try:
         meta = get_hf_file_metadata(url, headers=headers, endpoint=settings.endpoint)
@@ -276,8 +279,8 @@ def _download(
     _check_disk_space(partial.parent, remote.size - have, remote)
     reporter = _Reporter(progress, remote.size)
     digest = _new_digest(remote)
-    if have:
-        _hash_into(digest, partial, have, cancel)
+    if have:  # the bytes from an earlier attempt count towards the checksum: read them back
+        _hash_into(digest, partial, have, cancel, _Reporter(progress, have, phase="verify"))
     reporter.report(have, force=True)
     stalled = 0
     wait = RETRY_WAIT

@@ -65,3 +65,27 @@ def test_offline_env_variable_switches_offline_on(monkeypatch: pytest.MonkeyPatc
     assert Config().offline
     monkeypatch.setenv("LOCALFIRST_OFFLINE", "0")
     assert not Config().offline
+
+
+@pytest.mark.parametrize(
+    ("servers", "problem"),
+    [
+        (
+            '[{name = "a", base_url = "ftp://x", model = "m"}]',
+            "must start with http:// or https://",
+        ),
+        ('[{name = "a", model = "m"}]', "needs a string 'base_url'"),
+        ('[{name = "a", base_url = "http://x", model = "m", key = "s"}]', "unknown key 'key'"),
+        (
+            '[{name = "a", base_url = "http://x", model = "m"}, {name = "a", base_url = "http://y", model = "m"}]',
+            "repeats the name 'a'",
+        ),
+        ('["http://x"]', "must be a table"),
+    ],
+)
+def test_private_servers_are_validated(tmp_path: Path, servers: str, problem: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[private]\nservers = {servers}\n")
+    with pytest.raises(ConfigError, match="private") as info:
+        load_config(path)
+    assert problem in str(info.value)

@@ -168,6 +168,47 @@ class PrivacyConfig:
     )
 
 
+_SERVER_KEYS = {"name": str, "base_url": str, "model": str, "timeout": (int, float)}
+
+
+def _check_private_servers(servers: list) -> str | None:
+    """Each entry: {name, base_url (http/https), model, optional timeout}; names unique."""
+    seen: set[str] = set()
+    for i, server in enumerate(servers):
+        where = f"entry {i + 1}"
+        if not isinstance(server, dict):
+            return f"{where} must be a table like {{name = ..., base_url = ..., model = ...}}"
+        for key in server:
+            if key not in _SERVER_KEYS:
+                return f"{where} has unknown key '{key}' (known: {', '.join(_SERVER_KEYS)})"
+        for key in ("name", "base_url", "model"):
+            if not isinstance(server.get(key), str) or not server[key].strip():
+                return f"{where} needs a string '{key}'"
+        if "timeout" in server and not isinstance(server["timeout"], (int, float)):
+            return f"{where} timeout must be a number of seconds"
+        if not server["base_url"].startswith(("http://", "https://")):
+            return f"{where} base_url must start with http:// or https://"
+        if server["name"] in seen:
+            return f"{where} repeats the name '{server['name']}'"
+        seen.add(server["name"])
+    return None
+
+
+@dataclass(frozen=True)
+class PrivateConfig:
+    servers: list = field(
+        default_factory=list,
+        metadata=_meta(
+            "OpenAI-compatible servers inside your network, tried in order before the "
+            "in-process model: [{name, base_url, model, timeout}]",
+            _check_private_servers,
+        ),
+    )
+    use_in_process: bool = field(
+        default=True, metadata=_meta("fall back to the in-process model after the servers")
+    )
+
+
 @dataclass(frozen=True)
 class NetworkConfig:
     offline: bool = field(default=False, metadata=_meta("make no network connection at all"))
@@ -193,6 +234,7 @@ class Config:
     routing: RoutingConfig = field(default_factory=RoutingConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    private: PrivateConfig = field(default_factory=PrivateConfig)
     tui: TuiConfig = field(default_factory=TuiConfig)
 
     @property

@@ -38,10 +38,14 @@ class Services:
         self.offline = offline or self.config.offline
         self.local_only = local_only or self.config.routing.mode == "local-only"
         self._local_backend: LlamaBackend | None = None
+        self._private_backends: list[Backend] | None = None
 
     def hosts_allowed_offline(self) -> set[str]:
-        """Hosts the offline guard lets through besides loopback (private servers, later)."""
-        return set()
+        """Private servers on loopback or a local network address stay reachable offline."""
+        from localfirst.backends.private_server import PrivateServer
+
+        servers = [PrivateServer.from_config(e) for e in self.config.private.servers]
+        return {s.host for s in servers if s.on_local_network}
 
     @property
     def mode(self) -> SessionMode:
@@ -94,6 +98,16 @@ class Services:
     # what can answer
 
     def local_model_name(self) -> str | None:
+        """What answers locally first: a private server, else the in-process model."""
+        if self.config.private.servers:
+            from localfirst.backends.private_server import PrivateServer
+
+            return PrivateServer.from_config(self.config.private.servers[0]).label
+        return self.in_process_model_name()
+
+    def in_process_model_name(self) -> str | None:
+        if not self.config.private.use_in_process and self.config.private.servers:
+            return None
         try:
             return self.registry.resolve(self.config.local.model).name
         except UserError:
@@ -132,9 +146,24 @@ class Services:
             self._local_backend = LlamaBackend(model.path, model.name, self.config.local)
         return self._local_backend
 
+    def local_backends(self) -> list[Backend]:
+        """The local tier in order: configured private servers, then the in-process model."""
+        tiers: list[Backend] = []
+        if self.config.private.servers:
+            if self._private_backends is None:
+                from localfirst.backends.private_server import private_backends
+
+                self._private_backends = private_backends(self.config.private.servers, self.keys)
+            tiers += self._private_backends
+        if self.config.private.use_in_process or not tiers:
+            if tiers and self.in_process_model_name() is None:
+                return tiers  # no model installed: the servers are all there is
+            tiers.append(self.local_backend())
+        return tiers
+
     def backend_for(self, target: Target) -> Backend:
         if target is Target.LOCAL:
-            return self.local_backend()
+            return self.local_backends()[0]
         choice = self.cloud_choice()
         if isinstance(choice, str):
             raise UserError(f"cloud unavailable: {choice}")

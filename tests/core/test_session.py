@@ -109,6 +109,9 @@ class _LongReplies:
     def backend_for(self, target):
         return self.services.backend_for(target)
 
+    def local_backends(self):
+        return self.services.local_backends()
+
     def params_for(self, target):
         from dataclasses import replace
 

@@ -136,6 +136,13 @@ class FakeProviderServer:
     provider: ClassVar[str] = ""
     api_prefix: ClassVar[str] = ""  # what base_url ends with, e.g. "/v1" for OpenAI
     chat_path: ClassVar[str] = ""  # the one endpoint it serves
+    served_models: tuple[str, ...] = ()  # what GET {api_prefix}/models lists (vLLM-style servers)
+
+    def models_listing(self, path: str) -> dict | None:
+        """The body for GET /models, or None where this fake serves no listing."""
+        if not self.served_models or path != f"{self.api_prefix}/models":
+            return None
+        return {"object": "list", "data": [{"id": m, "object": "model"} for m in self.served_models]}
 
     def __init__(self, required_key: str | None = None) -> None:
         self.required_key = required_key
@@ -289,6 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        listing = self.fake.models_listing(self.path.split("?")[0])
+        if listing is not None:
+            self._send_json(200, listing)
+            return
         self._send_json(404, self.fake.error_body(404, "not_found_error", "not found"))
 
     def do_POST(self) -> None:

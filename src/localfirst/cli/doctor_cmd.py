@@ -50,6 +50,7 @@ def run(args: argparse.Namespace, services) -> int:
         _run_check("complexity scorer", lambda: _scorer(services)),
         _run_check("cloud", lambda: _cloud(services), essential=False),
         _run_check("keyring", lambda: _keyring(services), essential=False),
+        *_private_server_checks(services),
     ]
     if services.offline:
         from localfirst.network.offline import current_guard
@@ -150,6 +151,27 @@ def _cloud(services) -> tuple[bool, str]:
     if isinstance(choice, str):
         return False, f"not available: {choice}"
     return True, f"{choice.label} (key from {choice.key_source})"
+
+
+def _private_server_checks(services) -> list[Check]:
+    from localfirst.backends.private_server import PrivateServer, probe
+    from localfirst.keys.store import PRIVATE_PREFIX
+
+    checks = []
+    for entry in services.config.private.servers:
+        server = PrivateServer.from_config(entry)
+
+        def check(server=server) -> tuple[bool, str]:
+            if services.offline and not server.on_local_network:
+                return (
+                    False,
+                    f"{server.host} is not on loopback or a local network address: offline mode blocks it",
+                )
+            result = probe(server, services.keys.get(PRIVATE_PREFIX + server.name).key)
+            return result.ok, result.detail
+
+        checks.append(_run_check(f"private server {server.name}", check, essential=False))
+    return checks
 
 
 def _keyring(services) -> tuple[bool, str]:

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from localfirst.errors import UserError
-from localfirst.keys.store import ENV_VARS, PROVIDERS, KeyStore
+from localfirst.keys.store import PROVIDERS, KeyStore, check_provider, env_var_for
 
 
 def add_parser(subparsers: Any) -> None:
@@ -32,10 +32,20 @@ def add_parser(subparsers: Any) -> None:
         help="store a provider's key (hidden prompt, or one line from stdin)",
         description="Store a key: typed at a hidden prompt, or read as one line from stdin.",
     )
-    set_parser.add_argument("provider", choices=PROVIDERS)
+    set_parser.add_argument(
+        "provider",
+        type=_provider_arg,
+        metavar="PROVIDER",
+        help="anthropic, openai, or private:NAME",
+    )
     commands.add_parser("list", help="show which providers have a key, and from where")
     delete_parser = commands.add_parser("delete", help="remove a provider's key from the keyring")
-    delete_parser.add_argument("provider", choices=PROVIDERS)
+    delete_parser.add_argument(
+        "provider",
+        type=_provider_arg,
+        metavar="PROVIDER",
+        help="anthropic, openai, or private:NAME",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -59,8 +69,8 @@ def _set(keys: KeyStore, provider: str) -> int:
     key = _read_key(provider)
     keys.set(provider, key)
     print(f"Stored the {provider} API key in the keyring ({keys.backend_description()}).")
-    if os.environ.get(ENV_VARS[provider]):
-        print(f"note: {ENV_VARS[provider]} is also set; the stored key is used first.")
+    if os.environ.get(env_var_for(provider)):
+        print(f"note: {env_var_for(provider)} is also set; the stored key is used first.")
     return 0
 
 
@@ -87,7 +97,7 @@ def _list(keys: KeyStore) -> int:
         source = status[provider]
         where = {
             "keyring": "key in the keyring",
-            "env": f"key from {ENV_VARS[provider]}",
+            "env": f"key from {env_var_for(provider)}",
         }.get(source or "", "no key")
         print(f"{provider:<{width}}  {where}")
     print(f"keyring: {keys.backend_description()}")
@@ -102,10 +112,18 @@ def _list(keys: KeyStore) -> int:
 def _delete(keys: KeyStore, provider: str) -> int:
     removed = keys.delete(provider)
     env_note = ""
-    if os.environ.get(ENV_VARS[provider]):
-        env_note = f" ({ENV_VARS[provider]} is still set in your environment)"
+    if os.environ.get(env_var_for(provider)):
+        env_note = f" ({env_var_for(provider)} is still set in your environment)"
     if removed:
         print(f"Deleted the {provider} API key from the keyring{env_note}.")
         return 0
     print(f"No {provider} API key in the keyring{env_note}.", file=sys.stderr)
     return 1
+
+
+def _provider_arg(value: str) -> str:
+    """argparse type: a provider name, or argparse's own clear usage error."""
+    try:
+        return check_provider(value)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message} ({exc.hint})") from None

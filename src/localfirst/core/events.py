@@ -53,6 +53,13 @@ class Note:
 
 
 @dataclass(frozen=True)
+class ReplyRestarted:
+    """The partial reply so far is void: a backend died mid-reply and the next one starts over."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Stored:
     """History ids of the two turns, so front ends can refer to them."""
 
@@ -62,4 +69,4 @@ class Stored:
 
 
 BackendEvent = TextDelta | Usage | StreamError | Done
-SessionEvent = BackendEvent | RouteDecided | Note | Stored
+SessionEvent = BackendEvent | RouteDecided | Note | Stored | ReplyRestarted

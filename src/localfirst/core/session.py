@@ -17,6 +17,7 @@ from localfirst.backends.base import Backend, CancelToken, GenerationParams
 from localfirst.core.events import (
     Done,
     Note,
+    ReplyRestarted,
     RouteDecided,
     SessionEvent,
     Stored,
@@ -31,6 +32,10 @@ from localfirst.storage.history import History
 
 class BackendProvider(Protocol):
     def backend_for(self, target: Target) -> Backend: ...
+
+    def local_backends(self) -> list[Backend]:
+        """The local tier in order: private servers first, the in-process model last."""
+        ...
 
     def params_for(self, target: Target) -> GenerationParams: ...
 
@@ -58,6 +63,8 @@ class ReplyStats:
 
 # Cloud failures after which the local model answers instead (the prompt is never lost).
 FALLBACK_KINDS = {"auth", "rate_limit", "server", "timeout", "connection"}
+# Failures of a local tier (a private server) after which the next tier answers.
+TIER_FALLBACK_KINDS = FALLBACK_KINDS | {"cut", "model", "error"}
 
 
 class ChatSession:
@@ -206,15 +213,52 @@ class ChatSession:
     async def _stream(
         self, target: Target, payload: list[ChatMessage], parts: list[str], outcome: _Outcome
     ) -> AsyncIterator[SessionEvent]:
-        """Stream one backend's reply, collecting text, usage and the outcome."""
-        assert self._cancel is not None
+        """Stream the reply from `target`: the cloud, or the local tiers in order."""
         try:
-            backend = self.backends.backend_for(target)
+            backends = (
+                self.backends.local_backends()
+                if target is Target.LOCAL
+                else [self.backends.backend_for(target)]
+            )
             params = self.backends.params_for(target)
         except Exception as exc:  # a model that cannot load is an error event, not a crash
             outcome.error = StreamError(str(exc), kind="model")
             yield outcome.error
             return
+        for index, backend in enumerate(backends):
+            last = index == len(backends) - 1
+            attempt = _Outcome()
+            async for event in self._stream_backend(backend, params, payload, parts, attempt):
+                if isinstance(event, StreamError) and not last:
+                    continue  # held back: the next tier answers instead
+                yield event
+            outcome.usage, outcome.error, outcome.done = attempt.usage, attempt.error, attempt.done
+            outcome.model = attempt.model
+            error = attempt.error
+            if last or error is None or error.kind not in TIER_FALLBACK_KINDS:
+                return
+            if self._cancel is not None and self._cancel.cancelled:
+                return
+            following = backends[index + 1].name
+            if parts:
+                parts.clear()
+                yield ReplyRestarted(
+                    f"{backend.name} stopped mid-reply ({error.message}): "
+                    f"answering again with {following}"
+                )
+            else:
+                yield Note(f"{backend.name} unavailable ({error.message}): answered by {following}")
+
+    async def _stream_backend(
+        self,
+        backend: Backend,
+        params: GenerationParams,
+        payload: list[ChatMessage],
+        parts: list[str],
+        outcome: _Outcome,
+    ) -> AsyncIterator[SessionEvent]:
+        """Stream one backend's reply, collecting text, usage and the outcome."""
+        assert self._cancel is not None
         outcome.model = backend.name
         started = self._clock()
         first: float | None = None

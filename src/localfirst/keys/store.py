@@ -10,6 +10,7 @@ fallback. Env variables are read, never written. No message or repr here contain
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 PROVIDERS = ("anthropic", "openai")
 ENV_VARS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
+PRIVATE_PREFIX = "private:"  # keys of private inference servers: "private:NAME"
 SERVICE = "localfirst"
 MAX_KEY_LENGTH = 4096
 NO_BACKEND = "no keyring backend"
@@ -31,7 +33,7 @@ class KeyringUnavailable(UserError):
     def __init__(
         self, detail: str = NO_BACKEND, provider: str | None = None, action: str = "store the key"
     ) -> None:
-        env = ENV_VARS[provider] if provider in ENV_VARS else " / ".join(ENV_VARS.values())
+        env = env_var_for(provider) if provider else " / ".join(ENV_VARS.values())
         if detail == NO_BACKEND:
             detail += " (no Secret Service, Keychain or Credential Locker was found)"
         super().__init__(
@@ -54,9 +56,20 @@ class KeyLookup:
 
 
 def check_provider(provider: str) -> str:
-    if provider not in PROVIDERS:
-        raise UserError(f"unknown provider {provider!r}", f"choose one of: {', '.join(PROVIDERS)}")
-    return provider
+    if provider in PROVIDERS or re.fullmatch(r"private:[A-Za-z0-9._-]+", provider):
+        return provider
+    raise UserError(
+        f"unknown provider {provider!r}",
+        f"choose one of: {', '.join(PROVIDERS)}, or private:NAME for a private server",
+    )
+
+
+def env_var_for(provider: str) -> str:
+    """The env variable read as a fallback: the SDK's own, or one per private server."""
+    if provider in ENV_VARS:
+        return ENV_VARS[provider]
+    name = re.sub(r"[^A-Z0-9]", "_", provider.removeprefix(PRIVATE_PREFIX).upper())
+    return f"LOCALFIRST_PRIVATE_{name}_KEY"
 
 
 def clean_key(key: str) -> str:
@@ -110,7 +123,7 @@ class KeyStore:
                 key = None
             if key:
                 return KeyLookup(key, "keyring")
-        env_key = os.environ.get(ENV_VARS[provider], "").strip()
+        env_key = os.environ.get(env_var_for(provider), "").strip()
         return KeyLookup(env_key, "env") if env_key else KeyLookup(None, None)
 
     def set(self, provider: str, key: str) -> None:

@@ -67,7 +67,7 @@ class LlamaBackend:
             trained = info.context_length or self.config.context_size
             self.n_ctx = min(self.config.context_size, trained)
             self.n_threads = self.config.threads or physical_cores()
-            self.gpu_layers = self.config.gpu_layers if gpu_backend() != "CPU" else 0
+            self.gpu_layers = self._gpu_layers(info)
             try:
                 llm = llama_cpp.Llama(
                     model_path=str(info.path),
@@ -89,6 +89,19 @@ class LlamaBackend:
             self._formatter = PromptFormatter(info.architecture, info.chat_template, bos, eos)
             self._info = info
             self._llm = llm
+
+    def _gpu_layers(self, info: GGUFInfo) -> int:
+        """0 on a CPU build; the configured count; else all layers, or as many as fit in VRAM."""
+        if gpu_backend() == "CPU":
+            return 0
+        if self.config.gpu_layers != -1:
+            return self.config.gpu_layers
+        from localfirst.models.presets import gpu_layers_that_fit, probe_machine
+
+        memory = probe_machine().gpu_memory  # None: unified memory (Metal) or unknown
+        if memory is None:
+            return -1
+        return gpu_layers_that_fit(info.file_size, info.block_count or 32, memory)
 
     @property
     def chat_format(self) -> str:

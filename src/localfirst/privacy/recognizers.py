@@ -64,13 +64,17 @@ _STREET_TYPES = (
     "pines|pine|ports|shoal|shoals|stravenue|ville"
 )
 # Street words of other languages, as a suffix of one word (Pohlstrasse, Vesterskovvej) or a
-# word of their own before the name (Rua ..., Via ..., ul. ...).
+# word of their own before the name (Rua ..., Via ..., ul. ...). The distinctive ones count in
+# any letter case; the ones that end English words too ("string", "committee", "timeout")
+# count only after a capitalised street name.
 _STREET_SUFFIXES = (
-    "straat|strasse|straße|str|gasse|weg|vej|vägen|vagen|väg|gatan|gata|gaten|laan|hove|plein|"
-    "gade|katu|tie|kuja|polku|ulica|utca|allee|ring|damm|markt|steeg|kade|gracht|veien|vei|"
-    "gränd|stig|platz|plass|torg|torget|dreef|singel|wal|berg|vegur|gatve|iela|iela|tee|"
-    "ut|út|u\\.|körút|tér|sokak|caddesi|cad\\.|bulvar|ulice|náměstí|nám\\.|trida|třída|"
-    "odos|οδός|λεωφόρος|πλατεία"
+    "straat|strasse|straße|gasse|vej|vägen|vagen|väg|gatan|gata|gaten|laan|plein|gade|katu|"
+    "kuja|polku|ulica|utca|allee|steeg|gracht|veien|gränd|platz|plass|torget|dreef|singel|"
+    "vegur|gatve|iela|út|körút|sokak|caddesi|bulvar|ulice|náměstí|třída|odos|οδός|λεωφόρος|"
+    "πλατεία"
+)
+_AMBIGUOUS_STREET_SUFFIXES = (
+    "str|weg|hove|tie|ring|damm|markt|kade|vei|stig|torg|wal|berg|tee|u\\.|tér|cad\\.|nám\\.|trida"
 )
 _STREET_PREFIXES = (
     "rua|via|viale|vicolo|calle|carrer|avenida|av\\.|avda\\.|rue|boulevard|bd|piazza|piazzale|"
@@ -78,7 +82,9 @@ _STREET_PREFIXES = (
     "οδός|λεωφόρος|πλατεία|leoforos|rambla|paseo|camino|carretera|chemin|impasse|allée|quai|"
     "cours|place|platz|korso|bulevar|trg|ulitsa|prospekt|utca"
 )
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽΑ-ΩА-ЯЁ"
 _WORD = r"[^\W\d_][^\W\d_'’\-]*"
+_CAPITALISED_WORD = rf"(?-i:[{_UPPER}])[^\W\d_'’\-]*"
 _WORD_OR_INITIAL = rf"(?:{_WORD}\.?)"
 _HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"
 
@@ -96,8 +102,20 @@ _ADDRESS_PATTERNS: tuple[tuple[str, str, float], ...] = (
         0.7,
     ),
     (
+        "capitalised street word with an ambiguous suffix + number",
+        rf"\b(?:{_WORD_OR_INITIAL}\s+){{0,3}}{_CAPITALISED_WORD}(?:{_AMBIGUOUS_STREET_SUFFIXES})"
+        rf"\s+{_HOUSE_NUMBER}\b",
+        0.7,
+    ),
+    (
         "separate street word + number",
-        rf"(?:^|(?<=\s))(?:{_WORD_OR_INITIAL}\s+){{0,3}}(?:{_STREET_SUFFIXES})\s+{_HOUSE_NUMBER}\b",
+        rf"(?:^|(?<=\s))(?:{_WORD_OR_INITIAL}\s+){{1,3}}(?:{_STREET_SUFFIXES})\s+{_HOUSE_NUMBER}\b",
+        0.65,
+    ),
+    (
+        "capitalised name + separate ambiguous street word + number",
+        rf"(?:^|(?<=\s)){_CAPITALISED_WORD}\s+(?:{_WORD_OR_INITIAL}\s+){{0,2}}"
+        rf"(?:{_AMBIGUOUS_STREET_SUFFIXES})\s+{_HOUSE_NUMBER}\b",
         0.65,
     ),
     # Rua Mina 50, Via Roma 131, ul. Miła 53
@@ -169,7 +187,6 @@ _NAME_THEN_NUMBER = (
 )
 
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽΑ-ΩА-ЯЁ"
 # "50541 Mlýnská 1540", "641 Dašická 688": building number, capitalised street name, house number
 _NUMBER_NAME_NUMBER = (
     "building number + street name + house number",
@@ -193,15 +210,13 @@ def _street_address_recognizer() -> EntityRecognizer:
     )
 
 
-# -- phone numbers in local formats -------------------------------------------------------------
+# -- phone numbers -------------------------------------------------------------------------------
 
-PHONE_REGIONS = ("US", "GB", "DE", "FR")
 PHONE_CONTEXT = [
     "phone",
     "telephone",
     "tel",
     "call",
-    "calling",
     "mobile",
     "cell",
     "fax",
@@ -216,32 +231,180 @@ PHONE_CONTEXT = [
     "landline",
     "dial",
     "ring",
+    "answer",
+    "message",
+    "registered",
+    "hotline",
+    "extension",
 ]
+# Digit groups with the separators phone numbers use; never glued to a word, a decimal point,
+# a path, a currency sign or an operator, so versions, prices and sums start no candidate.
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w+#$€£¥%/\\.,:=@*^-])"
+    r"(?:\+\s?|00)?"
+    r"(?:\(\d{1,5}\)|\d{1,15})"
+    r"(?:(?:[ .\-]|\s?\(0?\d{0,4}\)\s?|(?<=\))\s?)\d{1,8}){0,6}"
+    r"(?![\w@]|[.,:/\-]\d)"
+)
+_NANP = re.compile(r"^(?:\+?1[ .\-]?|001[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}$")
+_PAIRS = re.compile(r"^\d{2}(?P<sep>[ .\-])\d{2}(?:(?P=sep)\d{2}){2,4}$")
+_TRUNK_GROUPED = re.compile(r"^0\d{1,4}(?:[ .\-]\d{2,8}){1,4}$")
+_DATE_LIKE = re.compile(
+    r"^(?:\d{4}(?P<a>[.\-/ ])\d{1,2}(?P=a)\d{1,2}|\d{1,2}(?P<b>[.\-/ ])\d{1,2}(?P=b)\d{2,4})$"
+)
+_YEAR_RANGE = re.compile(r"^(1\d{3}|20\d{2})\s?[\-–]\s?(1\d{3}|20\d{2})$")
+_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:(?P<sep>[ .])\d{3})(?:(?P=sep)\d{3})*$")
+_QUANTITY_AFTER = re.compile(
+    r"^\s*(?:%|percent|[kKmMgGtT]?[bB]\b|bytes|km|kg|mg|ml|mm|cm|m\b|mi\b|miles|meters|metres|"
+    r"feet|ft|lbs?|tons?|tonnes|people|persons|users|customers|visitors|residents|inhabitants|"
+    r"dollars|euros|pounds|yen|usd|eur|gbp|chf|sek|nok|dkk|pln|czk|huf|rub|inr|jpy|cny|\$|€|£|"
+    r"times|years|months|days|hours|minutes|seconds|items|units|points|votes|copies|views|"
+    r"downloads|stars|rows|records|lines|words|characters|steps|x)(?!\w)|^\s*[*×+=/^<>%$€£]",
+    re.IGNORECASE,
+)
+_NOT_PHONE_BEFORE = re.compile(
+    r"(?:[*×+=/^<>]|\b(?:usd|eur|gbp|chf|rs|inr|cad|aud|population|total|sum|about|approximately|"
+    r"nearly|around|over|under|than|order|invoice|ticket|tracking|reference|ref|isbn|issn|"
+    r"serial|sku|part|model|policy|case|claim|booking|confirmation|transaction|receipt|"
+    r"version|v|build|release|id|code|zip|postcode|postal code|po box|box|"
+    r"page|pages|line|lines|chapter|verse|row|col|column|port|timeout|size|length|width|height|"
+    r"seed|step|steps|epoch|epochs|batch)\b(?:\s+(?:number|no|nr|id|code|is|was|of|:))*)"
+    r"\s*[:#.]?\s*$",
+    re.IGNORECASE,
+)
+_NUMBER_LIST_CUE = re.compile(
+    r"\b(?:numbers|integers|digits|array|list|sequence|values|data|dataset|matrix|vector|"
+    r"sort|sorted|sum|multiply|add|divide|calculate|compute|average|mean|median|coordinates|"
+    r"scores|prices|measurements|readings|grid|table)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?\n])[^.!?\n]*$")
 
 
-def _local_phone_recognizer() -> EntityRecognizer:
-    """Digit groups in phone layouts that libphonenumber cannot place without a country."""
+def _ipv4(candidate: str) -> bool:
+    parts = candidate.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts)
+
+
+def phone_score(text: str, start: int, end: int) -> float:
+    """How much a digit-group candidate looks like a phone number: 0 (not one) to 0.75.
+
+    0.75: international prefix, North-American layout, a trunk-prefixed grouped number, pairs
+    (01.84.17.61.18); 0.5: other grouped digits of phone length; 0.25: a plain run of digits
+    (a context word such as "call" or "phone" lifts it over the threshold). Dates, year ranges,
+    IP addresses, decimals, quantities, sums, numbered lists and IDs after "order #" are 0.
+    """
+    candidate = text[start:end]
+    digits = sum(c.isdigit() for c in candidate)
+    if not 7 <= digits <= 15:
+        return 0.0
+    before = text[max(0, start - 40) : start]
+    after = text[end : end + 30]
+    if re.search(r"\\d[ .,]$", before):
+        return 0.0  # the tail of a longer number: $1 299 000 000
+    international = candidate.startswith("+") or (candidate.startswith("00") and " " in candidate)
+    if international:
+        return 0.75
+    groups = re.split(r"[ .\-()]+", candidate.strip("()"))
+    groups = [g for g in groups if g]
+    if (
+        _DATE_LIKE.match(candidate)
+        or _YEAR_RANGE.match(candidate)
+        or _ipv4(candidate)
+        or (len(groups) == 2 and "." in candidate and "(" not in candidate)
+        or _QUANTITY_AFTER.match(after)
+        or _NOT_PHONE_BEFORE.search(before)
+    ):
+        return 0.0
+    if _NANP.match(candidate) or _PAIRS.match(candidate) or "(" in candidate:
+        return 0.75
+    if _TRUNK_GROUPED.match(candidate) and digits >= 9:
+        return 0.75
+    sentence = _SENTENCE_START.search(before)
+    listed = bool(sentence and _NUMBER_LIST_CUE.search(sentence.group(0)))
+    if len(groups) >= 2 and digits <= 12 and max(len(g) for g in groups) <= 8:
+        if listed or (_THOUSANDS.match(candidate) and re.search(r"[$€£¥]\s*$", before)):
+            return 0.0
+        return 0.5
+    return 0.0 if listed else 0.25
+
+
+def _phone_recognizer() -> EntityRecognizer:
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    class PhoneNumberRecognizer(LocalRecognizer):
+        """Phone numbers in international and local layouts, judged by shape and surroundings.
+
+        Replaces Presidio's libphonenumber scan (which needs a country per number and costs
+        milliseconds per prompt); context words are applied by the analyzer's enhancer.
+        """
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            for match in _PHONE_CANDIDATE.finditer(text):
+                start, end = match.span()
+                score = phone_score(text, start, end)
+                if score:
+                    results.append(
+                        RecognizerResult(
+                            "PHONE_NUMBER",
+                            start,
+                            end,
+                            score,
+                            analysis_explanation=self.build_explanation(score, "phone layout"),
+                            recognition_metadata={
+                                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                            },
+                        )
+                    )
+            return results
+
+        def build_explanation(self, score: float, text: str):
+            from presidio_analyzer import AnalysisExplanation
+
+            return AnalysisExplanation(
+                recognizer=self.name, original_score=score, textual_explanation=text
+            )
+
+    return PhoneNumberRecognizer(
+        supported_entities=["PHONE_NUMBER"], name="PhoneNumberRecognizer", context=PHONE_CONTEXT
+    )
+
+
+# -- IBANs in any letter case -------------------------------------------------------------------
+
+
+def iban_checksum_ok(candidate: str) -> bool:
+    """ISO 13616 check digits: move the first four characters to the end, mod 97 must be 1."""
+    value = re.sub(r"\s", "", candidate).upper()
+    if not 15 <= len(value) <= 34 or not value.isalnum():
+        return False
+    rearranged = value[4:] + value[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _any_case_iban_recognizer() -> EntityRecognizer:
+    """Presidio's IBAN recognizer wants capitals; "my iban is gb42nawi0445..." is one too."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
-    patterns = [
-        Pattern(
-            "international",
-            r"(?<![\w+])\+\d{1,3}[\s.\-]?(?:\(0\)\s?)?(?:\(?\d{1,4}\)?[\s.\-]?){2,5}\d{2,4}\b",
-            0.6,
-        ),
-        Pattern(
-            "grouped digits",
-            r"(?<![\w.,/-])\(?\d{2,5}\)?[\s.\-]\d{2,4}(?:[\s.\-]\d{2,4}){1,3}(?![\w.,/-])",
-            0.3,
-        ),
-        Pattern("seven digits", r"(?<![\w.,/-])\d{3}[\s.\-]\d{4}(?![\w.,/-])", 0.2),
-        Pattern("two groups", r"(?<![\w.,/-])\d{2,4}[\s.\-]\d{4,8}(?![\w.,/-])", 0.2),
-    ]
-    return PatternRecognizer(
-        supported_entity="PHONE_NUMBER",
-        name="LocalPhoneRecognizer",
-        patterns=patterns,
-        context=PHONE_CONTEXT,
+    class AnyCaseIbanRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            return iban_checksum_ok(pattern_text)
+
+    return AnyCaseIbanRecognizer(
+        supported_entity="IBAN_CODE",
+        name="AnyCaseIbanRecognizer",
+        patterns=[
+            Pattern(
+                "iban any case",
+                r"\b[a-zA-Z]{2}\d{2}(?:[ ]?[a-zA-Z0-9]{4}){2,7}(?:[ ]?[a-zA-Z0-9]{1,4})?\b",
+                0.5,
+            )
+        ],
     )
 
 
@@ -330,7 +493,6 @@ _PREDEFINED = (
     "CreditCardRecognizer",
     "IbanRecognizer",
     "IpRecognizer",
-    "PhoneRecognizer",
     "UsSsnRecognizer",
     "UsItinRecognizer",
     "UsPassportRecognizer",
@@ -352,7 +514,8 @@ def gate_recognizers() -> list[EntityRecognizer]:
     recognizers += [
         _offline_email_recognizer(),
         _street_address_recognizer(),
-        _local_phone_recognizer(),
+        _phone_recognizer(),
+        _any_case_iban_recognizer(),
         _contextual_card_recognizer(),
         _personal_health_recognizer(),
     ]

@@ -7,9 +7,10 @@ Resolution for `privacy.spacy_model`:
 - "hf:spacy/en_core_web_sm" (or md/lg): the Hub copy.
 - anything else: an installed package name or a path to a pipeline directory.
 
-The dependency parser is the slowest component and the gate never reads the parse, so it is
-excluded; the tagger, attribute ruler and lemmatizer stay because Presidio's context words
-match on lemmas.
+The gate reads only the named entities, so only the NER runs (plus any component it listens
+to: in the en_core_web pipelines the NER has its own embedding layer, so not even the shared
+tok2vec). The parser is not loaded at all; the tagger, attribute ruler and lemmatizer are loaded
+but disabled, because the name policy reads the lemmatizer's WordNet word list.
 """
 
 from __future__ import annotations
@@ -87,10 +88,22 @@ def _load(name_or_path: str, origin: str) -> LoadedPipeline:
             f"spaCy pipeline '{name_or_path}' has no named-entity recognizer",
             "use an English pipeline with NER, e.g. en_core_web_sm",
         )
+    for name in nlp.pipe_names:
+        if name not in _components_ner_needs(nlp):
+            nlp.disable_pipe(name)
     meta = nlp.meta
     return LoadedPipeline(
         nlp, f"{meta.get('lang', 'xx')}_{meta.get('name', '?')}", meta.get("version", "?"), origin
     )
+
+
+def _components_ner_needs(nlp: Language) -> set[str]:
+    """The NER and the components whose output it listens to (a shared tok2vec, a transformer)."""
+    needed = {"ner"}
+    for name, component in nlp.pipeline:
+        if "ner" in getattr(component, "listening_components", ()):
+            needed.add(name)
+    return needed
 
 
 def hub_wheel_filename(repo_id: str) -> str:

@@ -96,7 +96,8 @@ def test_delete_removes_the_key(secret_service_keys, capsys, monkeypatch):
 def test_an_unknown_provider_is_refused_by_the_parser(fail_keys, capsys):
     with pytest.raises(SystemExit):
         run_keys(["set", "gemini"], fail_keys)
-    assert "invalid choice: 'gemini'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unknown provider 'gemini'" in err and "private:NAME" in err
 
 
 def test_without_a_keyring_set_fails_before_reading_a_key(fail_keys, capsys):

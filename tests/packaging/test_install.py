@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+# Building and installing take minutes on 2 cores, more than the suite-wide timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 900):

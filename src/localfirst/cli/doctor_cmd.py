@@ -130,15 +130,15 @@ def _gate(services) -> tuple[bool, str]:
     router.warm_up()
     if router.gate_error:
         return False, f"cannot run ({router.gate_error}); every prompt stays local until fixed"
-    gate = router._gate.get()
+    gate = router.gate()
     return True, getattr(gate, "pipeline_description", "ready")
 
 
 def _scorer(services) -> tuple[bool, str]:
     router = services.router
     router.warm_up()
-    if router._scorer.error:
-        return False, f"cannot run ({router._scorer.error}); prompts stay local"
+    if router.scorer_error:
+        return False, f"cannot run ({router.scorer_error}); prompts stay local"
     share = services.config.routing.keep_local_share
     return (
         True,

@@ -78,6 +78,14 @@ class Router:
     def gate_error(self) -> str | None:
         return self._gate.error
 
+    @property
+    def scorer_error(self) -> str | None:
+        return self._scorer.error
+
+    def gate(self) -> Gate | None:
+        """The loaded gate (loading it now if needed), or None when it cannot run."""
+        return self._gate.get()
+
     def threshold(self) -> float:
         scorer = self._scorer.get()
         return scorer.threshold_for_local_share(self.keep_local_share) if scorer else 1.0
@@ -106,8 +114,12 @@ class Router:
         mode: SessionMode = SessionMode.AUTO,
         override: Override = Override.NONE,
         conversation_sensitive: bool = False,
+        redaction: frozenset[str] | None = None,
     ) -> Decision:
-        """Decide for `payload`: everything that would be sent, the new prompt last."""
+        """Decide for `payload`: everything that would be sent, the new prompt last.
+
+        `redaction`: the entity types that may be redacted and sent, when redaction is on.
+        """
         verdict = self.check(payload)
         if conversation_sensitive and not verdict.sensitive and verdict.error is None:
             sticky = Finding(EARLIER_SENSITIVE, 0, 0, 1.0, source="history")
@@ -120,4 +132,5 @@ class Router:
             availability=self._availability(),
             threshold=self.threshold(),
             override=override,
+            redaction=redaction,
         )

@@ -338,7 +338,13 @@ PUZZLE_CUES = re.compile(
 # Role play and fiction: a name after these is a character, not a private person.
 ROLE_PLAY_CUE = re.compile(
     r"\b(?:role of|persona of|pretend (?:yourself )?to be|pretend you are|act as|acting as|"
-    r"imagine you are|you are now|embody|impersonate|speak like|character of|in the style of)\s+$",
+    r"imagine you are|you are now|embody|impersonate|speak like|character of|in the style of|"
+    r"character (?:profile |sheet |description )?(?:for|of|named|called)|"
+    r"(?:story|tale|fable|poem|song|novel|screenplay|script) about|"
+    r"(?:hero|heroine|protagonist|villain|wizard|witch|knight|dragon|princess|prince|king|"
+    r"queen|detective|robot|alien|cat|dog|character|narrator) (?:named|called))"
+    r"(?:\s+(?:a|an|the|captain|commander|agent|detective|doctor|professor|lady|lord|sir|"
+    r"king|queen|prince|princess))?\s+$",
     re.IGNORECASE,
 )
 _CODE_CHARS = re.compile(r"[_=(){}\[\]<>/\\#@$%^&*|~`]|\d")
@@ -433,7 +439,8 @@ def looks_like_code(span_text: str) -> bool:
     if _CODE_CHARS.search(span_text):
         return True
     return any(
-        _CAMEL_CASE.search(word) and not _SURNAME_CAMEL.match(word) for word in span_text.split()
+        _CAMEL_CASE.search(word) and not _SURNAME_CAMEL.match(word)
+        for word in re.split(r"[\s\-–]+", span_text)
     )
 
 
@@ -442,11 +449,19 @@ def is_public_figure(span_text: str, text_lower: str) -> bool:
     if name in PUBLIC_FIGURES:
         return True
     # a part of a public figure's name whose full form is in the same text
-    return any(
-        figure in text_lower and name in figure.split()
-        for figure in PUBLIC_FIGURES
-        if " " in figure
-    )
+    return any(figure in text_lower for figure in _FIGURES_BY_PART.get(name, ()))
+
+
+def _figures_by_part() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for figure in PUBLIC_FIGURES:
+        if " " in figure:
+            for part in figure.split():
+                index.setdefault(part, []).append(figure)
+    return {part: tuple(figures) for part, figures in index.items()}
+
+
+_FIGURES_BY_PART = _figures_by_part()
 
 
 def placeholder_cast(text: str) -> bool:

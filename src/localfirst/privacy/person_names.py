@@ -65,7 +65,9 @@ _SOCIAL_BEFORE = (
     r"include|included|cc|bcc|notify|inform|informed|pay|paid|owe|owes|sue|sued|miss|missed|"
     r"love|loves|loved|hate|hates|hated|trust|trusts|forgive|forgave|support|supports|"
     r"change it|correct it|rename it|update it|set it|put it|transfer it|send it|give it|"
-    r"between (?:him|her|me|us|them)|"
+    r"between (?:him|her|me|us|them)|celebrate|congratulate|"
+    r"(?:apologi[sz]e|apologi[sz]ed|write|wrote|reply|replied|respond|responded|listen|"
+    r"listened|explain|explained|complain|complained|lend|lent|propose|proposed)(?= to)|"
     r"(?:lunch|dinner|breakfast|coffee|drinks|a drink|a meeting|a call|a chat|an appointment|"
     r"a date|out|along|together|lives|live|living|stay|stayed|staying|work|worked|working|"
     r"grew up|broke up|fell in love|argued|argue|fight|fought|agree|disagree|disagreed|"
@@ -86,7 +88,9 @@ _PERSON_VERBS = (
     r"remembered|forgot|dreams|dreamed|hopes|hoped|feels|felt|seems|looks|sounds|speaks|"
     r"spoke|talks|talked|teaches|taught|plays|played|dances|danced|cooks|cooked|drives|drove|"
     r"listened|shouts|signed|sent|received|got|gets|has been|had been|will be|would be|"
-    r"can't|cannot|couldn't|won't|didn't|doesn't|isn't|wasn't|hasn't|is not|was not"
+    r"can't|cannot|couldn't|won't|didn't|doesn't|isn't|wasn't|hasn't|is not|was not|"
+    r"deserves|deserved|earns|earned|owns|owned|rents|rented|applied|resigned|quit|"
+    r"cheated|lied|borrowed|lent|stole|snores|smokes|drinks|hired|fired"
 )
 _TRAITS = (
     r"reliable|impulsive|sympathetic|kind|nice|friendly|rude|polite|smart|clever|intelligent|"
@@ -114,7 +118,9 @@ _POSSESSED = (
     r"death|funeral|wedding|birthday|address|phone|number|email|e-mail|account|house|home|"
     r"flat|apartment|car|bank|salary|diagnosis|health|condition|medical|lawyer|doctor|"
     r"boss|life|room|bedroom|school|teacher|name|surname|id|passport|license|licence|"
-    r"cautionary|verses|novel|songs?|album|poems?|memoir"
+    r"cautionary|verses|novel|songs?|album|poems?|memoir|promotion|job|career|retirement|"
+    r"graduation|resignation|application|contract|visa|mortgage|loan|debt|grades|exam|"
+    r"thesis|appointment|surgery|treatment|therapy|pregnancy"
 )
 # Nouns that take a person's name as a modifier without making it a person.
 _EPONYM_HEADS = (
@@ -180,6 +186,7 @@ _PRONOUNS = re.compile(r"\b(?:he|she|him|her|his|hers|himself|herself)\b", re.IG
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 # Before a run (matched against the text just before it, anchored at its end).
+_TITLE_WORD = re.compile(rf"^(?:{_TITLES})$", _FLAGS)
 _TITLE_BEFORE = re.compile(rf"(?:^|[^\w])(?:{_TITLES})\.?\s*$", _FLAGS)
 _NAME_CUE_BEFORE = re.compile(
     r"(?:\b(?:(?:first|last|middle|full|maiden|sur|nick|user|given|family|birth|legal)\s*)?"
@@ -221,6 +228,8 @@ _CREATOR_BEFORE = re.compile(
 _PERSON_OF_BEFORE = re.compile(rf"\b(?:{_PERSON_OF})\s+(?:of|from)\s*$", _FLAGS)
 _SUBJECT_START = re.compile(
     r"(?:^|[.!?;:\n\"“(>*]\s*|\b(?:and|but|because|so|then|that|when|while|if)\s+|"
+    r"\b(?:think|thought|believe|believed|guess|know|knew|hope|feel|felt|noticed|suspect|"
+    r"worry|fear|wish|doubt|say|said|says|heard|sure|afraid)\s+(?:that\s+)?|"
     r"\b(?:why|how come|where|when|how)\s+(?:is|was|does|did|has|can|would)\s+|"
     r"^\s*(?:is|was|does|did|has|can)\s+)$",
     _FLAGS,
@@ -251,8 +260,17 @@ _AUX_AFTER = re.compile(
     r"^\s+(?:is|was|has|had|will|would|can|could|does|did|says|said|wants|needs)\b", _FLAGS
 )
 _POSSESSIVE_AFTER = re.compile(rf"^['’]s?\s+(?:\w+\s+)?(?:{_POSSESSED})\b", _FLAGS)
+_FAMILY_AFTER = re.compile(
+    r"^\s+(?:family|household|twins|siblings|brothers|sisters|kids|children|residence|"
+    r"couple|estate|funeral|wedding)\b",
+    _FLAGS,
+)
 _CREATIVE_AFTER = re.compile(rf"^\s+(?:{_CREATIVE})\b", _FLAGS)
-_EPONYM_AFTER = re.compile(rf"^(?:['’]s)?\s*(?:-\s*\w+\s+)?(?:{_EPONYM_HEADS})\b", _FLAGS)
+_EPONYM_AFTER = re.compile(
+    rf"^(?:['’]s)?\s*(?:-\s*\w+\s+)?(?:(?:first|second|third|last|famous|classic)\s+)?"
+    rf"(?:{_EPONYM_HEADS})\b",
+    _FLAGS,
+)
 _ORG_AFTER_RE = re.compile(rf"^\s*,?\s*(?:&\s*)?(?:{_ORG_AFTER})\b\.?", _FLAGS)
 _ADDRESS_AFTER = re.compile(rf"^\s+(?:(?:{_STREET_AFTER})\b\.?|\d{{1,5}}[a-z]?\b)", _FLAGS)
 _COORDINATION_AFTER = re.compile(r"^\s*(?:,|and|&|or)\s*", _FLAGS)
@@ -512,6 +530,9 @@ class PersonFinder:
                     break
             if not kept:
                 continue
+            named = _FORWARD_CUE.match(text, match.start()) is not None
+            if not named and not any(knowledge.is_known_name(w.group(1)) for w in kept):
+                continue  # "speaking to bots": after a verb, an unknown lowercase word is no name
             start, end = kept[0].start(1), kept[-1].end(1)
             overlaps = any(r.start < end and start < r.end for r in runs)
             inside_code = any(s <= start and end <= e for s, e in code_spans)
@@ -574,14 +595,27 @@ class PersonFinder:
 
     def _judge(self, run: _Run, text: str, text_lower: str, lowercase_text: bool) -> str | None:
         knowledge = self._knowledge
-        before = text[max(0, run.start - 80) : run.start]
-        after = text[run.end : run.end + 80]
+        before = text[max(0, run.start - 60) : run.start]
+        after = text[run.end : run.end + 60]
         words = list(run.words)
         span_text = text[run.start : run.end]
         if not words or names.looks_like_code(span_text):
             return None
         if len(words) == 1 and names.is_all_caps_acronym(words[0]):
             return None
+        kinds = [self._kind(w) for w in words]
+        if all(k == "english" for k in kinds) and (
+            _SENTENCE_START.search(before) or run.label not in ("", "PERSON")
+        ):
+            return None  # "The", "Please", "Science": most runs end here, before any cue search
+        if len(words) > 1 and kinds[0] == "english":
+            # a capitalised sentence opening is context, not name: "Inform Berit", "Dear Ingeborg"
+            while len(words) > 1 and kinds[0] == "english":
+                kinds.pop(0)
+                words.pop(0)
+            run.start = text.index(words[0], run.start)
+            before = text[max(0, run.start - 60) : run.start]
+            span_text = text[run.start : run.end]
         if names.is_public_figure(span_text, text_lower) or names.is_role_play(text, run.start):
             return "PUBLIC_FIGURE"
         strong = bool(
@@ -592,7 +626,6 @@ class PersonFinder:
             or (_SUBJECT_START.search(before) and _VOCATIVE_AFTER.match(after))
             or (_line_start(before) and _SPEAKER_AFTER.match(after) and len(words) <= 3)
         )
-        kinds = [self._kind(w) for w in words]
         cued = self._person_context(before, after, text)
         place_like = run.label in ("GPE", "LOC", "FAC", "NORP", "LANGUAGE", "EVENT", "PRODUCT")
         if (
@@ -606,10 +639,6 @@ class PersonFinder:
             # a capitalised word in a person's place that is also in WordNet: "Why is Glyceria so
             # impulsive?" (WordNet lists genus names, surnames of the famous, ...)
             kinds = ["unknown" for _ in kinds]
-        # English words at the edges are not part of the name: "ex-Zombie Lundberg", "Cautionary"
-        while kinds and kinds[0] == "english" and not strong:
-            kinds.pop(0)
-            words.pop(0)
         named_thing = False
         while kinds and kinds[-1] == "english":
             kinds.pop()
@@ -638,7 +667,8 @@ class PersonFinder:
         non_english = [k for k in kinds if k != "english"]
         if cued and non_english and (not place_like or cued == 2 or "given" in kinds):
             return "PERSON"
-        if "-" in span_text or _EPONYM_AFTER.match(after):
+        compound = len(words) == 2 and "-" in span_text and "given" not in kinds
+        if compound or _EPONYM_AFTER.match(after):
             return None  # Boyer-Moore, the Fibonacci number, Dijkstra's algorithm
         label = run.label
         if (
@@ -673,7 +703,7 @@ class PersonFinder:
 
     def _kind(self, word: str) -> str:
         knowledge = self._knowledge
-        if word.lower() in self._stop_words:
+        if word.lower() in self._stop_words or _TITLE_WORD.match(word):
             return "english"
         english = knowledge.is_english_word(word)
         if knowledge.is_given_name(word):
@@ -692,6 +722,7 @@ class PersonFinder:
         if (
             _PERSON_OF_BEFORE.search(before)
             or _POSSESSIVE_AFTER.match(after)
+            or _FAMILY_AFTER.match(after)
             or _PERSONAL_BEFORE.search(before)
             or (_VOCATIVE_END_BEFORE.search(before) and _VOCATIVE_END_AFTER.match(after))
         ):
@@ -739,7 +770,6 @@ class PersonFinder:
                         and b.verdict is None
                         and b.words
                         and any(self._kind(w) != "english" for w in b.words)
-                        and b.label not in ("GPE", "LOC", "FAC", "NORP")
                         and not names.looks_like_code(text[b.start : b.end])
                     ):
                         b.verdict = "PERSON"

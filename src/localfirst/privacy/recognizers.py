@@ -267,7 +267,7 @@ _NOT_PHONE_BEFORE = re.compile(
     r"nearly|around|over|under|than|order|invoice|ticket|tracking|reference|ref|isbn|issn|"
     r"serial|sku|part|model|policy|case|claim|booking|confirmation|transaction|receipt|"
     r"version|v|build|release|id|code|zip|postcode|postal code|po box|box|"
-    r"page|pages|line|lines|chapter|verse|row|col|column|port|timeout|size|length|width|height|"
+    r"page|pages|chapter|verse|row|col|column|port|timeout|size|length|width|height|"
     r"seed|step|steps|epoch|epochs|batch)\b(?:\s+(?:number|no|nr|id|code|is|was|of|:))*)"
     r"\s*[:#.]?\s*$",
     re.IGNORECASE,
@@ -300,7 +300,7 @@ def phone_score(text: str, start: int, end: int) -> float:
         return 0.0
     before = text[max(0, start - 40) : start]
     after = text[end : end + 30]
-    if re.search(r"\\d[ .,]$", before):
+    if re.search(r"\d[ .,]$", before):
         return 0.0  # the tail of a longer number: $1 299 000 000
     international = candidate.startswith("+") or (candidate.startswith("00") and " " in candidate)
     if international:

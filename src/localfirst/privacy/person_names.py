@@ -230,7 +230,7 @@ _SUBJECT_START = re.compile(
     r"(?:^|[.!?;:\n\"“(>*]\s*|\b(?:and|but|because|so|then|that|when|while|if)\s+|"
     r"\b(?:think|thought|believe|believed|guess|know|knew|hope|feel|felt|noticed|suspect|"
     r"worry|fear|wish|doubt|say|said|says|heard|sure|afraid)\s+(?:that\s+)?|"
-    r"\b(?:why|how come|where|when|how)\s+(?:is|was|does|did|has|can|would)\s+|"
+    r"\b(?:why|how come|where|when|how|who)\s+(?:is|was|does|did|has|can|would)\s+|"
     r"^\s*(?:is|was|does|did|has|can)\s+)$",
     _FLAGS,
 )
@@ -255,7 +255,12 @@ _PREDICATE_AFTER = re.compile(
     rf"(?:{_TRAITS})\b)",
     _FLAGS,
 )
-_SO_TRAIT_AFTER = re.compile(rf"^\s+(?:so|very|such a|that)\s+(?:{_TRAITS})\b", _FLAGS)
+_SO_TRAIT_AFTER = re.compile(
+    rf"^\s+(?:(?:so|very|such a|that|always|still|really)\s+(?:{_TRAITS})\b|"
+    rf"(?:going|coming|staying|living|working|talking|speaking|married|dating|pregnant|sick|"
+    rf"ill|allergic|feeling|doing|studying|moving|travell?ing|visiting)\b)",
+    _FLAGS,
+)
 _AUX_AFTER = re.compile(
     r"^\s+(?:is|was|has|had|will|would|can|could|does|did|says|said|wants|needs)\b", _FLAGS
 )
@@ -531,8 +536,11 @@ class PersonFinder:
             if not kept:
                 continue
             named = _FORWARD_CUE.match(text, match.start()) is not None
-            if not named and not any(knowledge.is_known_name(w.group(1)) for w in kept):
-                continue  # "speaking to bots": after a verb, an unknown lowercase word is no name
+            if not named and not any(
+                knowledge.is_given_name(w.group(1)) or _SURNAME_ENDINGS.search(w.group(1).lower())
+                for w in kept
+            ):
+                continue  # "speaking to bots": after a verb, a lowercase word needs a name's look
             start, end = kept[0].start(1), kept[-1].end(1)
             overlaps = any(r.start < end and start < r.end for r in runs)
             inside_code = any(s <= start and end <= e for s, e in code_spans)
@@ -608,6 +616,10 @@ class PersonFinder:
             _SENTENCE_START.search(before) or run.label not in ("", "PERSON")
         ):
             return None  # "The", "Please", "Science": most runs end here, before any cue search
+        titled_at = max((i for i, w in enumerate(words[:-1]) if _TITLE_WORD.match(w)), default=-1)
+        if titled_at >= 0:
+            kinds = kinds[titled_at:]  # "Ask Ms Kowalewska": the title starts the name's context
+            words = words[titled_at:]
         if len(words) > 1 and kinds[0] == "english":
             # a capitalised sentence opening is context, not name: "Inform Berit", "Dear Ingeborg"
             while len(words) > 1 and kinds[0] == "english":
@@ -680,7 +692,10 @@ class PersonFinder:
         if lowercase_text:
             return "PERSON" if any(k == "given" for k in kinds) else None
         if len(words) >= 2:
-            if place_like and label != "PRODUCT":
+            lexical_person = kinds[0] == "given" and all(
+                k in ("given", "surname") for k in kinds[1:]
+            )
+            if place_like and label != "PRODUCT" and not lexical_person:
                 return None
             first_given = kinds[0] == "given" or (
                 kinds[0] == "name_english" and knowledge.is_given_name(words[0])

@@ -81,6 +81,8 @@ async def test_routing_share_is_validated_saved_and_applied(tui_services) -> Non
         screen.query_one("#keep-local-share").value = "1.5"
         await pilot.click("#save-routing")
         assert not tui_services.paths.config_file.exists()
+        assert "must be a number from 0 to 1" in notices(app)[-1]
+        await pilot.pause(0.3)  # a button ignores clicks during its 0.2 s press effect
         screen.query_one("#keep-local-share").value = "0.8"
         await pilot.click("#save-routing")
         await settle(pilot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -29,7 +30,7 @@ Statuses = dict[str, tuple[str, str, str]]
 
 
 class LocalFirstApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "localfirst"
 
     def __init__(self, services: Services, *, background_work: bool = True) -> None:
@@ -161,9 +162,11 @@ class LocalFirstApp(App[int]):
     @work(thread=True, group="model", exclusive=True, exit_on_error=False)
     def load_model(self) -> None:
         """Load the local model now, so the first reply does not wait for it."""
-        name = self.services.local_model_name()
+        name = self.services.in_process_model_name()
         if name is None:
-            self.call_from_thread(self.set_status, "model", "off", "none installed")
+            server = self.services.local_model_name()  # a private server answers locally
+            state, text = ("ready", server) if server else ("off", "none installed")
+            self.call_from_thread(self.set_status, "model", state, text)
             return
         self.call_from_thread(self.set_status, "model", "busy", f"loading {name}…")
         try:

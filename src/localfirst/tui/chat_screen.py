@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from localfirst.core.events import (
     Done,
     Note,
+    ReplyRestarted,
     RouteDecided,
     SessionEvent,
     Stored,
@@ -79,7 +80,11 @@ class ChatScreen(Screen):
             with Vertical(id="main"):
                 yield ChatView(id="chat")
                 yield PromptInput(
-                    tui.send_key, tui.newline_key, PromptHistory(), id="prompt", placeholder=""
+                    tui.send_key,
+                    tui.newline_key,
+                    PromptHistory(),
+                    id="prompt",
+                    placeholder="Type a message…",
                 )
         yield Footer(compact=True)
 
@@ -129,18 +134,21 @@ class ChatScreen(Screen):
 
     def welcome_text(self) -> str:
         lines = [
-            "Ask anything. Each reply shows where it was answered and why:",
-            f"  {LOCAL_ICON} local: on this machine    ☁ cloud: provider, model and cost",
+            "Ask anything. Each reply shows where it ran, and why:",
+            f"  {LOCAL_ICON} local   on this machine",
+            "  ☁ cloud   provider, model and estimated cost",
             "Private data (names, emails, keys…) always stays local.",
-            "Ctrl+L keeps this session local-only · Ctrl+O sends one message to the cloud "
-            "· Ctrl+P for every command.",
+            "",
+            "  Ctrl+L   local-only for this session",
+            "  Ctrl+O   send one message to the cloud",
+            "  Ctrl+P   every command · F2 settings",
         ]
         model_state = self.app.statuses["model"][0]
         if model_state == "off":
             lines += [
                 "",
-                "No local model is installed yet: F2 → Models, or run "
-                "`localfirst models pull` (or `localfirst models import FILE.gguf`).",
+                "No local model is installed yet. Install one with",
+                "`localfirst models pull` or `localfirst models import FILE.gguf`.",
             ]
         cloud_state = self.app.statuses["cloud"][0]
         if cloud_state == "off":
@@ -149,8 +157,8 @@ class ChatScreen(Screen):
             else:
                 lines += [
                     "",
-                    "No cloud API key yet: every reply is answered locally, and that works.",
-                    "To add one: F2 → Cloud, or run `localfirst keys set anthropic` (or openai).",
+                    "No cloud API key yet: replies are answered locally, and that works.",
+                    "Add one with F2 → Cloud, or `localfirst keys set anthropic`.",
                 ]
         return "\n".join(lines)
 
@@ -247,11 +255,16 @@ class ChatScreen(Screen):
                             {**reply.route, "target": "local", "fallback": event.text},
                             self.services.local_model_name() or "",
                         )
+                elif isinstance(event, ReplyRestarted) and reply is not None:
+                    await reply.restart(event.text)
                 elif isinstance(event, Usage):
                     usage = event
                 elif isinstance(event, StreamError) and reply is not None:
                     reply.show_error(event.message)
                 elif isinstance(event, Done) and reply is not None:
+                    answered_by = self.session.last_stats.model
+                    if not is_cloud(reply.route) and answered_by and answered_by != reply.model:
+                        reply.set_route(reply.route, answered_by)  # a later local tier answered
                     await reply.finish(event.reason, self._figures(reply, usage))
         except UserError as exc:
             self.notify(str(exc), severity="error", timeout=8)

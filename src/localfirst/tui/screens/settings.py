@@ -97,7 +97,7 @@ class SettingsScreen(Screen):
                         yield Label(provider, classes="provider")
                         yield Static("…", id=f"key-status-{provider}", classes="key-status")
                         yield Input(
-                            placeholder=f"paste a {provider} API key",
+                            placeholder="paste an API key",
                             password=True,
                             id=f"key-{provider}",
                         )

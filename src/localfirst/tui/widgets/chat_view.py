@@ -1,9 +1,11 @@
 """The conversation: user turns, and replies that stream as Markdown under a route badge.
 
-A reply is appended with Textual's `MarkdownStream`, which parses only the document's last
-block and batches fragments that arrive faster than a frame, so the cost of a token does not
-grow with the reply's length. The view is anchored to its end while a reply streams and the
-user is at the bottom; scrolling up releases the anchor, scrolling back down restores it.
+A reply is appended with Textual's `MarkdownStream` (only the document's last block is parsed
+again, and fragments arriving faster than frames are batched) into a `ReplyBody` of short
+segments whose off-screen parts are frozen, so neither the cost of a token nor the cost of a
+frame grows with the reply's length. The view is anchored to its end while a reply streams
+and the user is at the bottom; scrolling up releases the anchor, scrolling back down restores
+it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.geometry import Region
+from textual.widgets import Static
 
 from localfirst.core.messages import MessageStatus, Role, StoredMessage
 from localfirst.tui.badge import (
@@ -27,6 +29,7 @@ from localfirst.tui.badge import (
     stats_line,
 )
 from localfirst.tui.export import code_blocks
+from localfirst.tui.widgets.reply_body import ReplyBody
 
 
 class MessageBlock(Vertical, can_focus=True):
@@ -76,7 +79,6 @@ class AssistantMessage(MessageBlock):
         super().__init__(text, message_id, **kwargs)
         self.route = dict(route or {})
         self.model = model
-        self._stream: MarkdownStream | None = None
         self.finished = False
         self.outcome = ""
         self.notes: list[str] = []
@@ -92,15 +94,15 @@ class AssistantMessage(MessageBlock):
         reason = Static(_one_line(self.reason_text), classes="reason", markup=False)
         reason.tooltip = self.reason_text or None
         yield reason
-        yield Markdown(self.text, classes="body")
+        yield ReplyBody(self.text)
         notes = Static(self._notes_text(), classes="notes", markup=False)
         notes.display = bool(self.notes)
         yield notes
         yield Static(self.stats_text, classes="stats", markup=False)
 
     @property
-    def body(self) -> Markdown:
-        return self.query_one(Markdown)
+    def body(self) -> ReplyBody:
+        return self.query_one(ReplyBody)
 
     def set_route(self, route: Mapping, model: str = "") -> None:
         """Update the badge, e.g. when a failed cloud request was answered locally."""
@@ -118,10 +120,14 @@ class AssistantMessage(MessageBlock):
 
     async def write(self, fragment: str) -> None:
         """Append streamed text; the stream coalesces fragments that arrive between frames."""
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.body)
         self.text += fragment
-        await self._stream.write(fragment)
+        await self.body.write(fragment)
+
+    async def restart(self, note: str) -> None:
+        """The text so far is void (a local tier died mid-reply): clear it and say why."""
+        self.text = ""
+        await self.body.clear()
+        self.add_note(note)
 
     def _notes_text(self) -> str:
         return "\n".join(f"ⓘ {note}" for note in self.notes)
@@ -147,9 +153,7 @@ class AssistantMessage(MessageBlock):
 
     async def finish(self, outcome: str, figures: ReplyFigures) -> None:
         """Close the stream and show the stats line; safe to call twice."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+        await self.body.finish()
         self.show_stats(figures, outcome)
 
     @classmethod
@@ -186,7 +190,47 @@ class Welcome(Static):
 
 
 class ChatView(VerticalScroll):
-    """The turns of the open conversation, newest at the bottom."""
+    """The turns of the open conversation, newest at the bottom.
+
+    After each scroll or layout change, sealed reply segments more than a screen away from
+    the viewport are frozen and those coming near are thawed (see `reply_body`).
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._freeze_scheduled = False
+
+    def on_mount(self) -> None:
+        self.watch(self, "scroll_y", self.schedule_freeze, init=False)
+        self.watch(self, "virtual_size", self.schedule_freeze, init=False)
+
+    def on_resize(self) -> None:
+        # heights of frozen blanks were measured at the old width: measure everything again
+        for segment in self._segments():
+            segment.thaw()
+        self.schedule_freeze()
+
+    def schedule_freeze(self) -> None:
+        if not self._freeze_scheduled:
+            self._freeze_scheduled = True
+            self.call_after_refresh(self._update_frozen)
+
+    def _segments(self):
+        for child in self.children:
+            if isinstance(child, AssistantMessage) and child.is_mounted:
+                yield from child.body.segments
+
+    def _update_frozen(self) -> None:
+        self._freeze_scheduled = False
+        view = self.region
+        if not view.height:
+            return
+        near = Region(view.x, view.y - view.height, view.width, view.height * 3)
+        for segment in self._segments():
+            if segment.region.overlaps(near) or not segment.sealed:
+                segment.thaw()
+            else:
+                segment.freeze()
 
     def clear_messages(self, welcome: str = "") -> None:
         self.remove_children()

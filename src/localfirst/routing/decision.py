@@ -50,12 +50,20 @@ class Decision:
     # False when the chosen target cannot answer (e.g. private data but no local model);
     # the reasons then say how to fix it.
     available: bool = True
+    # True for the "cloud (redacted)" route: the payload goes with its personal data replaced
+    # by placeholders, and only after the redacted payload passed the gate again.
+    redacted: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
         """One line a user understands, e.g. for the route badge."""
         return self.reasons[0] if self.reasons else str(self.target)
+
+    @property
+    def route_name(self) -> str:
+        """The route as the transcript names it: local, cloud, or cloud (redacted)."""
+        return f"{self.target} (redacted)" if self.redacted else str(self.target)
 
     def as_dict(self) -> dict:
         return {
@@ -69,4 +77,5 @@ class Decision:
             "threshold": None if self.threshold is None else round(self.threshold, 4),
             "mode": str(self.mode),
             "override": str(self.override),
+            "redacted": self.redacted,
         }

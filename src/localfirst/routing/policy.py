@@ -3,6 +3,11 @@
 Order of precedence, safest first: offline mode, an explicit local request, a gate that could
 not run (fail closed), sensitive findings, a local-only session; only then does complexity
 decide. Sensitive always wins over complex. Every branch says why in words a user understands.
+
+Redaction (opt-in) adds one way out for sensitive payloads: when every sensitive finding is of a
+type the user allows to be redacted, a hard prompt goes to the cloud as "cloud (redacted)". The
+session then replaces the findings with placeholders and sends only if the gate passes the
+redacted payload; the policy never sees the text, so it only decides that this may be tried.
 """
 
 from __future__ import annotations
@@ -25,8 +30,13 @@ def decide(
     availability: Availability,
     threshold: float,
     override: Override = Override.NONE,
+    redaction: frozenset[str] | None = None,
 ) -> Decision:
-    """Choose where a message goes and say why."""
+    """Choose where a message goes and say why.
+
+    `redaction` is the set of entity types that may be redacted and sent when redaction is on
+    for this message, None when it is off.
+    """
     score = None if complexity is None else complexity.score
     common = {
         "sensitive": verdict.sensitive,
@@ -49,11 +59,18 @@ def decide(
             )
         return Decision(Target.LOCAL, availability.local_model, reasons, **common)
 
-    def cloud(*reasons: str) -> Decision:
-        return Decision(Target.CLOUD, availability.cloud_model, reasons, **common)
+    def cloud(*reasons: str, redacted: bool = False) -> Decision:
+        return Decision(
+            Target.CLOUD, availability.cloud_model, reasons, redacted=redacted, **common
+        )
 
     cloud_blocker = _cloud_blocker(mode, availability)
     findings = _describe_findings(verdict)
+    # sensitive types redaction may not send; None when redaction is off for this message
+    unredactable = (
+        None if redaction is None else [t for t in verdict.sensitive_types if t not in redaction]
+    )
+    redactable = verdict.sensitive and unredactable == []
 
     if mode is SessionMode.OFFLINE:
         return local("offline mode: answered locally, nothing leaves this machine")
@@ -68,7 +85,16 @@ def decide(
                 f"privacy check could not run ({verdict.error}): kept local; confirm to send anyway"
             )
         if verdict.sensitive and override is Override.CLOUD:
-            return local(f"{findings}, kept local; confirm to send it to the cloud anyway")
+            if redactable:
+                return cloud(
+                    f"you asked for the cloud: {findings} redacted, "
+                    f"then sent to {availability.cloud_model}",
+                    redacted=True,
+                )
+            return local(
+                f"{findings}, kept local; confirm to send it to the cloud anyway",
+                *_not_redactable(unredactable),
+            )
         if verdict.sensitive or verdict.error:
             what = findings if verdict.sensitive else "an unchecked payload"
             return cloud(f"sent to {availability.cloud_model} by your override despite {what}")
@@ -77,7 +103,31 @@ def decide(
     if verdict.error:
         return local(f"privacy check could not run ({verdict.error}): kept local (fail closed)")
     if verdict.sensitive:
-        return local(f"{findings}, kept local")
+        if redaction is None:
+            return local(f"{findings}, kept local")
+        if not redactable:
+            return local(f"{findings}, kept local", *_not_redactable(unredactable))
+        if score is None:
+            return local(
+                f"{findings}, kept local",
+                "complexity could not be scored, so it was not redacted and escalated",
+            )
+        if score < threshold:
+            return local(
+                f"{findings}, kept local",
+                f"complexity {score:.2f} < {threshold:.2f}: simple enough for the local model",
+            )
+        if cloud_blocker:
+            return local(
+                f"{findings}, kept local",
+                f"redacting and escalating needs the cloud, but {cloud_blocker}",
+            )
+        signals = f", {', '.join(complexity.signals)}" if complexity and complexity.signals else ""
+        return cloud(
+            f"{findings}: redacted, then escalated to {availability.cloud_model} "
+            f"(complexity {score:.2f} ≥ {threshold:.2f}{signals})",
+            redacted=True,
+        )
     if mode is SessionMode.LOCAL_ONLY:
         return local("local-only session: answered locally")
 
@@ -113,6 +163,17 @@ def _cloud_blocker(mode: SessionMode, availability: Availability) -> str | None:
     if availability.cloud_model is None:
         return availability.cloud_missing_reason
     return None
+
+
+def _not_redactable(types: list[str] | None) -> tuple[str, ...]:
+    """Why redaction could not help, naming the types it may not send; empty when it is off."""
+    if not types:
+        return ()
+    verb = "is" if len(types) == 1 else "are"
+    return (
+        f"{', '.join(types)} {verb} never sent, not even redacted, "
+        "unless you add the type to [redaction] types",
+    )
 
 
 def _describe_findings(verdict: GateVerdict) -> str:

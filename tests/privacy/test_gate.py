@@ -76,6 +76,41 @@ def test_benign_look_alikes_pass(gate: PrivacyGate, text: str) -> None:
     assert not verdict.sensitive, [(f.type, text[f.start : f.end]) for f in verdict.findings]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They never pick up at 612 345 987.",
+        "Can someone ring me on 8841 2290 tonight?",
+        "My mobile: 31-62-48-07",
+        "Try 0471 28 93 15 after lunch.",
+        "The office line is (31) 4627-1180.",
+        "text me: 2065550173",  # a bare run of digits, lifted by the context word
+        "Dial +351 912 345 678 from abroad.",
+    ],
+)
+def test_local_phone_formats_are_flagged(gate: PrivacyGate, text: str) -> None:
+    assert "PHONE_NUMBER" in gate.check_text(text).sensitive_types
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Upgrade Python from 3.11.7 to 3.12.1 and list the breaking changes.",
+        "The laptop is 1 299,99 EUR and the monitor $349.",
+        "The meeting is on 2024-03-15 at 14:30, the review on 12.05.2024.",
+        "Compute 1234 + 5678 and 123 456 * 789.",
+        "My order #123 456 7890 has not arrived; order number 123-456-7890 either.",
+        "Sort the numbers 34 12 78 56 90 11 45 in ascending order.",
+        "Use 2065550173 as the random seed.",
+        "Set port 8080, timeout 30000 ms and batch size 512.",
+        "The population grew from 7 900 000 people to 8 100 000 people.",
+    ],
+)
+def test_numbers_that_are_not_phone_numbers_pass(gate: PrivacyGate, text: str) -> None:
+    verdict = gate.check_text(text)
+    assert not verdict.sensitive, [(f.type, text[f.start : f.end]) for f in verdict.findings]
+
+
 def test_quasi_identifiers_are_reported_but_not_sensitive(gate: PrivacyGate) -> None:
     verdict = gate.check_text("We visited Lisbon in March 2019 with colleagues from Siemens.")
     assert not verdict.sensitive

@@ -46,6 +46,14 @@ def test_installed_package_is_described(tmp_path: Path) -> None:
     assert "parser" not in loaded.nlp.pipe_names and "ner" in loaded.nlp.pipe_names
 
 
+def test_only_the_ner_runs_and_the_word_tables_stay_loaded(tmp_path: Path) -> None:
+    loaded = load_pipeline(TEST_SPACY_MODEL, cache_dir=tmp_path, offline=True)
+    assert loaded.nlp.pipe_names == ["ner"]  # en_core_web_sm's NER embeds its own tok2vec
+    assert "lemmatizer" in loaded.nlp.component_names  # read for English words, never run
+    doc = loaded.nlp("Ingrid Bergman moved to Stockholm in 1931.")
+    assert {ent.label_ for ent in doc.ents} >= {"PERSON", "GPE"}
+
+
 def test_auto_prefers_an_installed_pipeline(tmp_path: Path) -> None:
     loaded = load_pipeline("auto", cache_dir=tmp_path, offline=True)
     assert loaded.origin == "installed package"

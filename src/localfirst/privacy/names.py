@@ -1,15 +1,15 @@
-"""Which person names are private: the part of the policy that cuts most false alarms.
+"""What the gate knows about names: lexicons, public figures, placeholders, code shapes.
 
-A spaCy PERSON entity alone over-flags (code identifiers, capitalised common words, product
-names, famous people) and under-flags (uncommon or lowercase names). The gate therefore
-combines it with knowledge that holds in general, not for one data set:
-
-- given names and surnames from Faker's 80-odd locale name lists, to recognise names spaCy
-  misses and to keep real names that are also English words ("Grace", "Key");
-- English words (WordNet lemmas shipped inside the spaCy pipeline's lemmatizer), so that a
-  capitalised "Discipline" or "Pixel" is not taken for a person;
+- given names and surnames of 100-odd locales (Faker's and Mimesis' lists, compiled by
+  scripts/build_name_lexicon.py into data/name_lexicon.txt.gz, so neither is needed at run
+  time), to recognise names spaCy misses and to keep real names that are also English words
+  ("Grace", "Key");
+- English words (WordNet lemmas shipped inside the spaCy pipeline's lemmatizer, plus spaCy's
+  stop words), so that a capitalised "Discipline" or "Pixel" is not taken for a person;
 - well-known public and fictional figures, who are not private people in an ordinary request;
 - the placeholder names of puzzles and protocol examples (Alice and Bob).
+
+How these are combined with context to judge a name is in person_names.py.
 """
 
 from __future__ import annotations

@@ -340,7 +340,7 @@ ROLE_PLAY_CUE = re.compile(
     r"\b(?:role of|persona of|pretend (?:yourself )?to be|pretend you are|act as|acting as|"
     r"imagine you are|you are now|embody|impersonate|speak like|character of|in the style of|"
     r"character (?:profile |sheet |description )?(?:for|of|named|called)|"
-    r"(?:story|tale|fable|poem|song|novel|screenplay|script) about|"
+    r"(?:story|tale|fable|poem|song|novel|screenplay|script) (?:is |was )?about|"
     r"(?:hero|heroine|protagonist|villain|wizard|witch|knight|dragon|princess|prince|king|"
     r"queen|detective|robot|alien|cat|dog|character|narrator) (?:named|called))"
     r"(?:\s+(?:a|an|the|captain|commander|agent|detective|doctor|professor|lady|lord|sir|"

@@ -132,6 +132,28 @@ _EPONYM_HEADS = (
     r"criterion|hypothesis|sort|search|heap|path|point|limit|bound|ratio|coefficient|"
     r"square|triangle|spiral|rings?|box|line|street|road|avenue|lane|drive|square"
 )
+# Roles a person is introduced by ("songwriter Zoe Young", "Marie Langrová, the packager,").
+_OCCUPATIONS = (
+    r"singer|songwriter|player|actor|actress|author|writer|journalist|reporter|editor|"
+    r"commenter|commentator|blogger|columnist|director|producer|composer|musician|guitarist|"
+    r"drummer|bassist|painter|artist|photographer|poet|novelist|lawyer|attorney|judge|"
+    r"chairman|chairwoman|chair|ceo|cfo|cto|coo|founder|co-founder|cofounder|manager|coach|"
+    r"officer|detective|inspector|sergeant|agent|doctor|nurse|surgeon|professor|lecturer|"
+    r"teacher|student|scientist|researcher|engineer|developer|designer|architect|chef|"
+    r"driver|pilot|farmer|accountant|consultant|analyst|spokesperson|spokesman|spokeswoman|"
+    r"candidate|leader|member|fan|user|host|presenter|anchor|athlete|runner|swimmer|boxer|"
+    r"striker|goalkeeper|rapper|comedian|dancer|packager|operator|clerk|cashier|"
+    r"receptionist|secretary|assistant|intern|employee|colleague|volunteer|donor|"
+    r"recipient|applicant|witness|suspect|victim|defendant|plaintiff|resident|owner|"
+    r"shareholder|investor|broker|realtor|agent|dentist|therapist|pharmacist|vet|"
+    r"veterinarian|plumber|electrician|mechanic|contractor|technician|programmer"
+)
+# Offices whose holders are public: "President Lincoln", "Pope Francis", "Senator ...".
+_PUBLIC_OFFICE_BEFORE = re.compile(
+    r"\b(?:president|vice president|prime minister|chancellor|senator|governor|congressman|"
+    r"congresswoman|pope|king|queen|emperor|empress|tsar|czar|pharaoh|sultan|saint|st\.?)\s*$",
+    re.IGNORECASE,
+)
 _ORG_AFTER = "|".join(sorted(names.ORGANISATION_WORDS))
 _STREET_AFTER = (
     r"street|st|road|rd|avenue|ave|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|"
@@ -237,6 +259,12 @@ _SUBJECT_START = re.compile(
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(>*]\s*)$")
 _VOCATIVE_END_BEFORE = re.compile(r"\w\s*,\s*$")
 _VOCATIVE_END_AFTER = re.compile(r"^\s*(?:[!?]|\.(?:\s|$)|$)")
+_OCCUPATION_BEFORE = re.compile(rf"\b(?:{_OCCUPATIONS})s?\s*$", _FLAGS)
+_APPOSITIVE_AFTER = re.compile(
+    rf"^\s*,\s*(?:the|a|an|our|my|his|her|their|your)\s+(?:[\w-]+\s+){{0,2}}"
+    rf"(?:{_OCCUPATIONS}|{_RELATIONS})\b",
+    _FLAGS,
+)
 _THE_BEFORE = re.compile(r"\b(?:the|a|an)\s*$", _FLAGS)
 # After a run (matched against the text just after it, anchored at its start).
 _VOCATIVE_AFTER = re.compile(
@@ -628,7 +656,12 @@ class PersonFinder:
             run.start = text.index(words[0], run.start)
             before = text[max(0, run.start - 60) : run.start]
             span_text = text[run.start : run.end]
-        if names.is_public_figure(span_text, text_lower) or names.is_role_play(text, run.start):
+        if (
+            names.is_public_figure(span_text, text_lower)
+            or names.is_role_play(text, run.start)
+            or _PUBLIC_OFFICE_BEFORE.search(before)
+            or (len(words) > 1 and _PUBLIC_OFFICE_BEFORE.search(words[0] + " "))
+        ):
             return "PUBLIC_FIGURE"
         strong = bool(
             _TITLE_BEFORE.search(before)
@@ -738,6 +771,8 @@ class PersonFinder:
             _PERSON_OF_BEFORE.search(before)
             or _POSSESSIVE_AFTER.match(after)
             or _FAMILY_AFTER.match(after)
+            or _OCCUPATION_BEFORE.search(before)
+            or _APPOSITIVE_AFTER.match(after)
             or _PERSONAL_BEFORE.search(before)
             or (_VOCATIVE_END_BEFORE.search(before) and _VOCATIVE_END_AFTER.match(after))
         ):

@@ -207,6 +207,9 @@ class Services:
             conversation=conversation,
             mode=self.mode,
             fallback_to_local=self.config.cloud.fallback_to_local,
+            check=self.router.check,
+            redact=self.config.redaction.enabled,
+            redaction_types=self.config.redaction.types,
         )
 
     def conversation(self, conversation_id: int) -> Conversation:

@@ -41,6 +41,18 @@ def add_parser(subparsers) -> None:
         action="store_true",
         help="with --cloud: send even if the privacy gate flags the payload",
     )
+    p.add_argument(
+        "--redact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="send a hard prompt holding personal data to the cloud with that data replaced by "
+        "placeholders, restored in the reply (default: [redaction] enabled in the config)",
+    )
+    p.add_argument(
+        "--show-sent",
+        action="store_true",
+        help="after the reply, print exactly what was sent when it went redacted",
+    )
     add_mode_flags(p)
     p.set_defaults(handler=run)
 
@@ -48,6 +60,11 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace, services) -> int:
     if args.force and not args.cloud:
         raise UserError("--force only goes with --cloud", "use `localfirst ask --cloud --force`")
+    if args.force and args.redact:
+        raise UserError(
+            "--force sends the payload as it is, --redact replaces its personal data",
+            "choose one: `ask --cloud --redact` or `ask --cloud --force`",
+        )
     prompt = read_prompt(args.prompt)
     conversation = None
     if args.chat is not None:
@@ -60,11 +77,21 @@ def run(args: argparse.Namespace, services) -> int:
     elif args.local:
         override = Override.LOCAL
     session = services.new_session(conversation)
-    return asyncio.run(_ask(services, session, prompt, override, args.json, args.cloud))
+    if args.redact is not None:
+        session.redact = args.redact
+    return asyncio.run(
+        _ask(services, session, prompt, override, args.json, args.cloud, args.show_sent)
+    )
 
 
 async def _ask(
-    services, session, prompt: str, override: Override, as_json: bool, cloud_asked: bool
+    services,
+    session,
+    prompt: str,
+    override: Override,
+    as_json: bool,
+    cloud_asked: bool,
+    show_sent: bool = False,
 ) -> int:
     text: list[str] = []
     notes: list[str] = []
@@ -77,7 +104,11 @@ async def _ask(
         preview = await asyncio.to_thread(session.preview, prompt, override)
         if preview.target.value != "cloud":
             # --cloud refused (gate findings, no key, offline): say why; nothing is stored or sent
-            _refuse_cloud(preview, as_json)
+            redaction_would_send = False
+            if preview.sensitive and not session.redact:
+                redacted = await asyncio.to_thread(session.preview, prompt, override, True)
+                redaction_would_send = redacted.redacted
+            _refuse_cloud(preview, as_json, redaction_would_send)
             return 3
     stream = session.send(prompt, override)
     try:
@@ -107,9 +138,11 @@ async def _ask(
         session.cancel()
         await stream.aclose()
         reason = "cancelled"
+    sent = _sent(services, stored) if show_sent else None
     if as_json:
         print_json(
             {
+                **({"sent": sent} if show_sent else {}),
                 "text": "".join(text),
                 "route": decision.as_dict() if decision else None,
                 "model": session.last_stats.model or (decision.model if decision else None),
@@ -128,6 +161,8 @@ async def _ask(
             sys.stdout.write("\n")
         for error in errors:
             print(f"localfirst: {error.message}", file=sys.stderr)
+        if show_sent:
+            _print_sent(sent)
         if errors and stored:
             print(
                 f"  your prompt is saved in chat {stored.conversation_id}; "
@@ -152,13 +187,40 @@ def _cost(services, session, decision, usage) -> dict:
 
 def _route_line(decision) -> str:
     where = decision.model or str(decision.target)
-    return f"→ {decision.target} ({where}): {'; '.join(decision.reasons)}"
+    return f"→ {decision.route_name} ({where}): {'; '.join(decision.reasons)}"
 
 
-def _refuse_cloud(decision, as_json: bool) -> None:
+def _sent(services, stored) -> list[dict] | None:
+    """Exactly what the cloud received for this reply when it went redacted, from the history."""
+    from localfirst.redaction.transcript import sent_payload
+
+    if stored is None or not stored.assistant_message_id:
+        return None
+    for message in services.history.messages(stored.conversation_id):
+        if message.id == stored.assistant_message_id:
+            payload = sent_payload(message.route)
+            return None if payload is None else [m.as_dict() for m in payload]
+    return None
+
+
+def _print_sent(sent: list[dict] | None) -> None:
+    if sent is None:
+        print("(nothing was sent redacted for this reply)", file=sys.stderr)
+        return
+    print("--- sent to the cloud (redacted) ---", file=sys.stderr)
+    for message in sent:
+        print(f"[{message['role']}]\n{message['content']}\n", file=sys.stderr)
+    print("--- end of what was sent ---", file=sys.stderr, flush=True)
+
+
+def _refuse_cloud(decision, as_json: bool, redaction_would_send: bool = False) -> None:
     reason = "; ".join(decision.reasons)
     hint = ""
-    if decision.sensitive:
+    if decision.sensitive and redaction_would_send:
+        hint = (
+            "add --redact to send it with the personal data replaced, or --force to send it as is"
+        )
+    elif decision.sensitive:
         hint = "add --force to send it anyway"
     if as_json:
         print_json({"text": "", "route": decision.as_dict(), "refused": True, "hint": hint})

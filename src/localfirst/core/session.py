@@ -3,17 +3,23 @@
 Front ends (TUI, CLI) call `send()` and render the events it yields; they never talk to a
 backend or the history directly for a reply. The order of work is the product's promise:
 store the prompt, route the whole payload, stream, store the reply (partial text included).
+
+With redaction on (per session: `redact`, per message: `send(..., redact=True)`), a decision
+for "cloud (redacted)" is carried out here: the whole payload is redacted with the
+conversation's placeholders, checked by the gate again, and sent only if that comes back clean;
+otherwise the policy's local answer stands. The reply is restored as it streams.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from localfirst.backends.base import Backend, CancelToken, GenerationParams
+from localfirst.config import DEFAULT_REDACTION_TYPES
 from localfirst.core.events import (
     Done,
     Note,
@@ -26,6 +32,10 @@ from localfirst.core.events import (
     Usage,
 )
 from localfirst.core.messages import ChatMessage, Conversation, MessageStatus, Role, StoredMessage
+from localfirst.redaction.placeholders import PlaceholderMap
+from localfirst.redaction.redactor import CheckFn, RedactedPayload, Redactor
+from localfirst.redaction.restore import PlaceholderRestorer
+from localfirst.redaction.transcript import ROUTE_KEY, placeholders_from_history, redaction_record
 from localfirst.routing.decision import Decision, Override, SessionMode, Target
 from localfirst.storage.history import History
 
@@ -47,6 +57,7 @@ class RouteFn(Protocol):
         mode: SessionMode,
         override: Override,
         conversation_sensitive: bool,
+        redaction: frozenset[str] | None = None,
     ) -> Decision: ...
 
 
@@ -78,6 +89,9 @@ class ChatSession:
         mode: SessionMode = SessionMode.AUTO,
         fallback_to_local: bool = True,
         clock: Callable[[], float] = time.perf_counter,
+        check: CheckFn | None = None,
+        redact: bool = False,
+        redaction_types: Iterable[str] = DEFAULT_REDACTION_TYPES,
     ) -> None:
         self.history = history
         self._route = route
@@ -89,6 +103,14 @@ class ChatSession:
         self._clock = clock
         self._cancel: CancelToken | None = None
         self.last_stats = ReplyStats()
+        # Redaction: on for every message of this session when `redact` is set (the TUI toggle);
+        # `check` re-checks a redacted payload; without it nothing is ever sent redacted.
+        self.redact = redact
+        self.redaction_types = frozenset(redaction_types)
+        self._check = check
+        self._redactor = Redactor()
+        self._placeholders = PlaceholderMap()
+        self._placeholders_conversation: int | None = None
 
     # what a front end calls
 
@@ -109,24 +131,45 @@ class ChatSession:
         payload.append(ChatMessage(Role.USER, prompt))
         return payload
 
-    def preview(self, prompt: str, override: Override = Override.NONE) -> Decision:
-        """The decision `send(prompt)` would make, without storing or generating anything."""
-        return self._route(self.payload_for(prompt), self.mode, override, self._sensitive())
+    @property
+    def placeholders(self) -> PlaceholderMap:
+        """The current conversation's placeholder map, rebuilt from history when it changes."""
+        conversation_id = self.conversation.id if self.conversation is not None else None
+        if conversation_id != self._placeholders_conversation:
+            stored = self.history.messages(conversation_id) if conversation_id is not None else []
+            self._placeholders = placeholders_from_history(stored)
+            self._placeholders_conversation = conversation_id
+        return self._placeholders
+
+    def preview(
+        self, prompt: str, override: Override = Override.NONE, redact: bool | None = None
+    ) -> Decision:
+        """The decision `send(prompt)` would make, without storing or generating anything.
+
+        A redacted route is previewed in full (redacted and re-checked), so it says where the
+        message will really go.
+        """
+        return self._decide(self.payload_for(prompt), override, redact)[0]
 
     async def send(
-        self, prompt: str, override: Override = Override.NONE
+        self, prompt: str, override: Override = Override.NONE, redact: bool | None = None
     ) -> AsyncIterator[SessionEvent]:
-        """Store `prompt`, route it, stream the reply and store it."""
+        """Store `prompt`, route it, stream the reply and store it.
+
+        `redact`: redaction for this message only; None follows the session's `redact`.
+        """
         if self.conversation is None:
             self.conversation = self.history.create_conversation()
         payload = self.payload_for(prompt)  # before the prompt is stored, so it is not doubled
         user = self.history.add_message(
             self.conversation.id, Role.USER, prompt, MessageStatus.COMPLETE
         )
-        async for event in self._reply(payload, user, override):
+        async for event in self._reply(payload, user, override, redact):
             yield event
 
-    async def retry(self, override: Override = Override.NONE) -> AsyncIterator[SessionEvent]:
+    async def retry(
+        self, override: Override = Override.NONE, redact: bool | None = None
+    ) -> AsyncIterator[SessionEvent]:
         """Answer the last user turn again, replacing an incomplete or failed reply."""
         if self.conversation is None:
             return
@@ -139,18 +182,55 @@ class ChatSession:
         payload = [ChatMessage(Role.SYSTEM, self.system_prompt)] if self.system_prompt else []
         payload += self._context_turns(messages[:-1])
         payload.append(user.as_chat())
-        async for event in self._reply(payload, user, override):
+        async for event in self._reply(payload, user, override, redact):
             yield event
 
     # the work
 
+    def _decide(
+        self, payload: list[ChatMessage], override: Override, redact: bool | None
+    ) -> tuple[Decision, RedactedPayload | None]:
+        """Route `payload`; for a redacted route, also the payload that may go in its place."""
+        sensitive = self._sensitive()
+        if not (self.redact if redact is None else redact):
+            return self._route(payload, self.mode, override, sensitive), None
+        decision = self._route(
+            payload, self.mode, override, sensitive, redaction=self.redaction_types
+        )
+        if not decision.redacted:
+            return decision, None
+        redacted, problem = self._redact(payload, decision)
+        if redacted is not None:
+            return decision, redacted
+        # Not sent: the policy's answer with redaction off (kept local), with the reason first.
+        kept = self._route(payload, self.mode, override, sensitive)
+        return replace(kept, reasons=(problem, *kept.reasons)), None
+
+    def _redact(
+        self, payload: list[ChatMessage], decision: Decision
+    ) -> tuple[RedactedPayload | None, str]:
+        """The redacted payload if the gate passes it, else None and why it stays local."""
+        if self._check is None:
+            return None, "redaction needs the privacy gate to check the result: nothing sent"
+        try:
+            checked = self._redactor.redact_checked(
+                payload, decision.entities, self.redaction_types, self.placeholders, self._check
+            )
+        except Exception as exc:  # fail closed: a redaction that breaks sends nothing
+            return None, f"redaction failed ({type(exc).__name__}: {exc}): nothing sent"
+        if checked.payload is None:
+            return None, f"{checked.problem}: nothing sent"
+        return checked.payload, ""
+
     async def _reply(
-        self, payload: list[ChatMessage], user: StoredMessage, override: Override
+        self,
+        payload: list[ChatMessage],
+        user: StoredMessage,
+        override: Override,
+        redact: bool | None = None,
     ) -> AsyncIterator[SessionEvent]:
         assert self.conversation is not None
-        decision = await asyncio.to_thread(
-            self._route, payload, self.mode, override, self._sensitive()
-        )
+        decision, redacted = await asyncio.to_thread(self._decide, payload, override, redact)
         if decision.sensitive and not self.conversation.sensitive:
             self.history.mark_sensitive(self.conversation.id)
             self.conversation.sensitive = True
@@ -161,12 +241,19 @@ class ChatSession:
             yield Done("error")
             return
 
+        route = decision.as_dict()
+        sent, restorer = payload, None
+        if redacted is not None:
+            # what was sent and the map that restores it: kept in the local history only
+            route[ROUTE_KEY] = redaction_record(redacted, self.placeholders)
+            sent = list(redacted.messages)
+            restorer = PlaceholderRestorer(self.placeholders.restorations())
         reply = self.history.add_message(
             self.conversation.id,
             Role.ASSISTANT,
             "",
             MessageStatus.PENDING,
-            route=decision.as_dict(),
+            route=route,
             model=decision.model or "",
         )
         yield Stored(self.conversation.id, user.id, reply.id)
@@ -175,7 +262,7 @@ class ChatSession:
         outcome = _Outcome()
         try:
             target = decision.target
-            async for event in self._stream(target, payload, parts, outcome):
+            async for event in self._stream(target, sent, parts, outcome, restorer):
                 yield event
             if (
                 outcome.error is not None
@@ -187,12 +274,15 @@ class ChatSession:
             ):
                 note = f"cloud unavailable ({outcome.error.message}): answered locally"
                 yield Note(note)
-                route = {**decision.as_dict(), "target": "local", "fallback": note}
+                route = {**route, "target": "local", "fallback": note}
                 self.history.update_message(reply.id, route=route)
                 outcome = _Outcome()
+                restorer = None  # the local model answers from the original payload
                 async for event in self._stream(Target.LOCAL, payload, parts, outcome):
                     yield event
         finally:
+            if restorer is not None:
+                parts.append(restorer.flush())  # a stream abandoned mid-placeholder
             cancelled = self._cancel.cancelled or (outcome.done is None and outcome.error is None)
             self._cancel = None
             status = MessageStatus.COMPLETE
@@ -211,9 +301,17 @@ class ChatSession:
         yield Done("cancelled" if cancelled else outcome.done.reason if outcome.done else "stop")
 
     async def _stream(
-        self, target: Target, payload: list[ChatMessage], parts: list[str], outcome: _Outcome
+        self,
+        target: Target,
+        payload: list[ChatMessage],
+        parts: list[str],
+        outcome: _Outcome,
+        restorer: PlaceholderRestorer | None = None,
     ) -> AsyncIterator[SessionEvent]:
-        """Stream the reply from `target`: the cloud, or the local tiers in order."""
+        """Stream the reply from `target`: the cloud, or the local tiers in order.
+
+        `restorer` puts original values back into a reply to a redacted payload.
+        """
         try:
             backends = (
                 self.backends.local_backends()
@@ -228,7 +326,9 @@ class ChatSession:
         for index, backend in enumerate(backends):
             last = index == len(backends) - 1
             attempt = _Outcome()
-            async for event in self._stream_backend(backend, params, payload, parts, attempt):
+            async for event in self._stream_backend(
+                backend, params, payload, parts, attempt, restorer
+            ):
                 if isinstance(event, StreamError) and not last:
                     continue  # held back: the next tier answers instead
                 yield event
@@ -256,6 +356,7 @@ class ChatSession:
         payload: list[ChatMessage],
         parts: list[str],
         outcome: _Outcome,
+        restorer: PlaceholderRestorer | None = None,
     ) -> AsyncIterator[SessionEvent]:
         """Stream one backend's reply, collecting text, usage and the outcome."""
         assert self._cancel is not None
@@ -268,8 +369,17 @@ class ChatSession:
                 if first is None:
                     first = self._clock()
                 count += 1
+                if restorer is not None:
+                    event = TextDelta(restorer.feed(event.text))
+                    if not event.text:
+                        continue  # held back: it may be the start of a placeholder
                 parts.append(event.text)
-            elif isinstance(event, Usage):
+                yield event
+                continue
+            if restorer is not None and (held := restorer.flush()):
+                parts.append(held)  # the text ended before this event: it was no placeholder
+                yield TextDelta(held)
+            if isinstance(event, Usage):
                 outcome.usage = event
             elif isinstance(event, StreamError):
                 outcome.error = event
@@ -279,6 +389,9 @@ class ChatSession:
                     self._cancel.cancel()
                 continue  # the session sends its own Done at the very end
             yield event
+        if restorer is not None and (held := restorer.flush()):
+            parts.append(held)
+            yield TextDelta(held)
         end = self._clock()
         tokens = outcome.usage.output_tokens if outcome.usage else count
         self.last_stats = ReplyStats(

@@ -5,21 +5,18 @@ threshold sends the prompts scoring at or above it to the strong model, and the 
 the resulting (share of strong calls, accuracy) curve is expressed as the share of the
 weak-to-strong gap recovered. Random routing scores about 0.5.
 
-The train/held-out split is a hash of each prompt's id, so the training script, the eval
-script and the tests agree on which prompts the shipped scorer never saw, without a file
-listing them.
+Which prompts a measurement may use is the scripts' business: they cross-validate over the
+whole of each routing file (`scripts/train_complexity.py`, `fold_of`).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-HELD_OUT_PERCENT = 20
 ROUTING_SOURCES = ("mmlu", "gsm8k")
 
 
@@ -30,11 +27,6 @@ class LabelledPrompt:
     weak: float  # 1.0 when the weak model answered correctly
     strong: float
     source: str
-
-
-def is_held_out(prompt_id: str) -> bool:
-    """True for the fifth of prompts kept out of training (stable across runs and machines)."""
-    return zlib.crc32(prompt_id.encode()) % 100 < HELD_OUT_PERCENT
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

@@ -1,17 +1,20 @@
 """The complexity scorer: how much a stronger model is expected to help with a prompt.
 
-The score combines a trained estimate and hand weights, both in one unit, "accuracy expected
-to be gained by escalating":
+The score estimates one quantity, the accuracy expected to be gained by escalating, from the
+evidence that fits the kind of prompt (`features.prompt_kind`):
 
-- trained: P(strong model right) - P(weak model right), two logistic regressions over hashed
-  words and a few measures, fitted by `scripts/train_complexity.py` on RouteLLM's data;
-- hand-weighted: each named signal's prior times its value (LiteLLM-style), which is what
-  ranks prompts unlike the training data (code, role-play, small talk). Not added to
-  multiple-choice questions, where thousands of training examples speak and the priors
-  measurably hurt (docs/routing.md).
+- exam questions (lettered choices): P(strong right) - P(weak right) from two logistic
+  regressions over hashed words and a few measures, trained on RouteLLM's MMLU labels;
+- math word problems: the same two-regression form over five measures of how many steps the
+  arithmetic takes, trained on RouteLLM's GSM8K labels;
+- open prompts (chat, code, writing): a base plus hand-weighted named signals, LiteLLM-style,
+  since no per-prompt labels exist for them.
 
-The sum is squashed into [0, 1]. Pure Python at run time (no numpy import, no network): the
-weights ship as float16 in `scorer_weights.json`, loaded in a few milliseconds.
+Each trained estimate is recalibrated per kind (a line fitted on cross-validated predictions)
+so that a word problem and an exam question with the same score are expected to gain the same:
+one kind's estimates are not squeezed into a corner of the other's range. The gain is squashed
+into [0, 1]. Pure Python at run time (no numpy, no network): the weights ship as float16 in
+`scorer_weights.json`, loaded in a few milliseconds.
 """
 
 from __future__ import annotations
@@ -27,14 +30,21 @@ from localfirst.complexity import features
 from localfirst.complexity.score import ComplexityScore
 
 ARTEFACT_PATH = Path(__file__).with_name("scorer_weights.json")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-# Gains live roughly in [-0.5, 1]; this spreads the usual ones over most of [0, 1].
-_SQUASH = 4.0
 # A signal is named in the explanation only when it moves the gain by at least this much.
 _NAMED_CONTRIBUTION = 0.03
-_TOPIC_LABEL = "topic small models often get wrong"
-_EASY_TOPIC_LABEL = "topic small models handle well"
+_MAX_NAMED = 3
+_TOPIC_LABELS = ("topic small models often get wrong", "topic small models handle well")
+_WORD_PROBLEM_LABELS = ("multi-step math", "simple arithmetic")
+# What each word-problem measure means to a user when it pushed the score up or down; None
+# where its absence is no reason a user would recognise ("no fractions").
+_WORD_PROBLEM_MEASURE_LABELS = {
+    "log_chars": ("many steps", "short problem"),
+    "has_comparison": ("quantities defined by comparison", None),
+    "log_fractions": ("fractions", None),
+    "log_sequence_words": ("several stages", None),
+}
 
 
 class ArtefactError(RuntimeError):
@@ -42,10 +52,26 @@ class ArtefactError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """Everything the score is made of, for explanations and for the training script."""
+
+    kind: str  # features.EXAM, WORD_PROBLEM or OPEN
+    raw_gain: float  # the trained estimate before per-kind calibration (open: the hand sum)
+    gain: float  # expected accuracy gained by escalating, calibrated
+    contributions: dict[str, float]  # user-facing label -> its push on the gain
+
+
+def _sigmoid(x: float) -> float:
+    if x < -60:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@dataclass(frozen=True)
 class _Regression:
     bias: float
     dense: tuple[float, ...]
-    lexical: tuple[float, ...]
+    lexical: tuple[float, ...]  # empty when the model uses no hashed words
 
     def logit(self, standardised: list[float], buckets: list[int]) -> float:
         lexical = self.lexical
@@ -56,10 +82,53 @@ class _Regression:
         )
 
 
-def _sigmoid(x: float) -> float:
-    if x < -60:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(-x))
+class _GainModel:
+    """P(strong right) - P(weak right) from two logistic regressions, then a calibration line."""
+
+    def __init__(self, stored: dict) -> None:
+        self.dense_names = tuple(stored["dense_names"])
+        self._mean = tuple(float(v) for v in stored["dense_mean"])
+        self._scale = tuple(float(v) for v in stored["dense_scale"])
+        self._low = tuple(float(v) for v in stored["dense_min"])
+        self._high = tuple(float(v) for v in stored["dense_max"])
+        self.n_buckets = int(stored.get("n_buckets", 0))
+        self._strong = self._regression(stored["strong"])
+        self._weak = self._regression(stored["weak"])
+        calibration = stored.get("calibration") or {}
+        self.intercept = float(calibration.get("intercept", 0.0))
+        self.slope = float(calibration.get("slope", 1.0))
+        self.typical_gain = float(stored.get("typical_gain", 0.0))
+        sizes = {len(self._mean), len(self._scale), len(self._low), len(self._high)}
+        if sizes != {len(self.dense_names)}:
+            raise ArtefactError("scorer weights do not match their feature list")
+
+    def _regression(self, stored: dict) -> _Regression:
+        dense = tuple(float(w) for w in stored["dense"])
+        if len(dense) != len(self.dense_names):
+            raise ArtefactError("scorer weights do not match their feature list")
+        lexical: tuple[float, ...] = ()
+        if self.n_buckets:
+            raw = base64.b64decode(stored["lexical_float16_base64"])
+            lexical = struct.unpack(f"<{self.n_buckets}e", raw)
+        return _Regression(float(stored["bias"]), dense, lexical)
+
+    def standardise(self, values: dict[str, float]) -> list[float]:
+        # Inputs are clipped to the range seen in training: a pasted 5,000-word document must
+        # not be extrapolated from exam questions of a few hundred words.
+        return [
+            (min(max(values[name], low), high) - mean) / scale
+            for name, mean, scale, low, high in zip(
+                self.dense_names, self._mean, self._scale, self._low, self._high, strict=True
+            )
+        ]
+
+    def raw_gain(self, standardised: list[float], buckets: list[int]) -> float:
+        p_strong = _sigmoid(self._strong.logit(standardised, buckets))
+        p_weak = _sigmoid(self._weak.logit(standardised, buckets))
+        return p_strong - p_weak
+
+    def calibrate(self, raw_gain: float) -> float:
+        return self.intercept + self.slope * raw_gain
 
 
 class ComplexityScorer:
@@ -71,30 +140,18 @@ class ComplexityScorer:
                 f"scorer weights have format {artefact.get('format')!r}, expected {FORMAT_VERSION}"
             )
         self.info = {k: artefact.get(k) for k in ("version", "trained", "command", "data", "note")}
-        self._n_buckets = int(artefact["n_buckets"])
-        self._dense_names = tuple(artefact["dense_names"])
-        self._mean = tuple(artefact["dense_mean"])
-        self._scale = tuple(artefact["dense_scale"])
-        self._low = tuple(artefact["dense_min"])
-        self._high = tuple(artefact["dense_max"])
+        self._squash = float(artefact["squash"])
+        models = artefact["models"]
+        self._exam = _GainModel(models[features.EXAM])
+        self._word_problem = _GainModel(models[features.WORD_PROBLEM])
+        stored_open = artefact["open"]
+        self._open_base = float(stored_open["base"])
         self._priors = {
-            s.name: float(artefact["signal_priors"].get(s.name, s.prior)) for s in features.SIGNALS
+            s.name: float(stored_open["signal_priors"].get(s.name, s.prior))
+            for s in features.SIGNALS
         }
         self._labels = {s.name: s.label for s in features.SIGNALS}
-        self._strong = self._regression(artefact["models"]["strong"])
-        self._weak = self._regression(artefact["models"]["weak"])
-        calibration = artefact.get("calibration") or {}
-        self._percentiles = tuple(calibration.get("percentiles", ()))
-        # The typical trained gain, so the explanation can say when the topic itself pushed.
-        self._typical_trained_gain = float(calibration.get("median_trained_gain", 0.0))
-
-    def _regression(self, stored: dict) -> _Regression:
-        raw = base64.b64decode(stored["lexical_float16_base64"])
-        lexical = struct.unpack(f"<{self._n_buckets}e", raw)
-        dense = tuple(float(w) for w in stored["dense"])
-        if len(dense) != len(self._dense_names):
-            raise ArtefactError("scorer weights do not match their feature list")
-        return _Regression(float(stored["bias"]), dense, lexical)
+        self._percentiles = tuple((artefact.get("calibration") or {}).get("percentiles", ()))
 
     @classmethod
     def from_file(cls, path: Path) -> ComplexityScorer:
@@ -117,45 +174,69 @@ class ComplexityScorer:
         """The scorer shipped in the package (no network, a few milliseconds)."""
         return cls.from_file(ARTEFACT_PATH)
 
-    def trained_gain(self, text: str) -> float:
-        """P(strong right) - P(weak right) from the trained regressions alone."""
-        return self._trained_gain(text, features.dense_inputs(text, features.signal_values(text)))
+    def assess(self, text: str) -> Assessment:
+        """The kind of prompt, its expected gain from escalating, and what pushed it."""
+        if features.has_choices(text):
+            return self._assess_exam(text)
+        signals = features.signal_values(text)
+        if features.prompt_kind(text, signals) == features.WORD_PROBLEM:
+            return self._assess_word_problem(text)
+        contributions = {
+            self._labels[name]: self._priors[name] * value
+            for name, value in signals.items()
+            if value
+        }
+        gain = self._open_base + sum(contributions.values())
+        return Assessment(features.OPEN, gain, gain, contributions)
 
-    def _trained_gain(self, text: str, values: dict[str, float]) -> float:
-        standardised = [
-            (min(max(values[name], low), high) - mean) / scale
-            for name, mean, scale, low, high in zip(
-                self._dense_names, self._mean, self._scale, self._low, self._high, strict=True
-            )
-        ]
-        buckets = features.lexical_buckets(text, self._n_buckets)
-        p_strong = _sigmoid(self._strong.logit(standardised, buckets))
-        p_weak = _sigmoid(self._weak.logit(standardised, buckets))
-        return p_strong - p_weak
+    def _assess_exam(self, text: str) -> Assessment:
+        model = self._exam
+        standardised = model.standardise(features.exam_features(text))
+        raw = model.raw_gain(standardised, features.lexical_buckets(text, model.n_buckets))
+        gain = model.calibrate(raw)
+        # Most of what the exam model knows is which topics a small model gets wrong.
+        topic = gain - model.typical_gain
+        return Assessment(features.EXAM, raw, gain, {_TOPIC_LABELS[topic <= 0]: topic})
+
+    def _assess_word_problem(self, text: str) -> Assessment:
+        model = self._word_problem
+        values = features.word_problem_features(text)
+        standardised = model.standardise(values)
+        raw = model.raw_gain(standardised, [])
+        gain = model.calibrate(raw)
+        contributions = {}
+        # Each measure's push: the gain minus the gain had that measure been typical (0 after
+        # standardising). Exact for one measure at a time, which is what a reason names.
+        for i, name in enumerate(model.dense_names):
+            typical = [*standardised[:i], 0.0, *standardised[i + 1 :]]
+            push = gain - model.calibrate(model.raw_gain(typical, []))
+            up, down = _WORD_PROBLEM_MEASURE_LABELS.get(name, (None, None))
+            label = up if push > 0 else down
+            if label:
+                contributions[label] = push
+        return Assessment(features.WORD_PROBLEM, raw, gain, contributions)
+
+    def gain_to_score(self, gain: float) -> float:
+        return _sigmoid(self._squash * gain)
 
     def score(self, text: str) -> ComplexityScore:
-        signals = features.signal_values(text)
-        values = features.dense_inputs(text, signals)
-        trained = self._trained_gain(text, values)
-        # Multiple-choice questions are what the trained part knows best (thousands of MMLU
-        # questions); the hand weights only speak where the training data has little to say.
-        prior_scale = 0.0 if values["has_choices"] else 1.0
-        contributions = {
-            name: prior_scale * self._priors[name] * v for name, v in signals.items() if v
-        }
-        gain = trained + sum(contributions.values())
-        score = _sigmoid(_SQUASH * gain)
-
-        topic = trained - self._typical_trained_gain
-        named = {self._labels[k]: c for k, c in contributions.items()}
-        named[_TOPIC_LABEL if topic > 0 else _EASY_TOPIC_LABEL] = topic
+        assessment = self.assess(text)
+        score = self.gain_to_score(assessment.gain)
         # Name what pushed the score the way it went: up for a high score, down for a low one.
         direction = 1.0 if score >= self.median_score else -1.0
-        strongest = sorted(
-            (label for label, c in named.items() if c * direction >= _NAMED_CONTRIBUTION),
-            key=lambda label: -named[label] * direction,
+        lead = []
+        if assessment.kind == features.WORD_PROBLEM:
+            lead = [_WORD_PROBLEM_LABELS[direction < 0]]
+        named = sorted(
+            (
+                (label, push)
+                for label, push in assessment.contributions.items()
+                if push * direction >= _NAMED_CONTRIBUTION
+            ),
+            key=lambda item: -item[1] * direction,
         )
-        return ComplexityScore(score, tuple(strongest[:3]))
+        labels = lead + [label for label, _ in named]
+        return ComplexityScore(score, tuple(labels[:_MAX_NAMED]))
 
     @property
     def median_score(self) -> float:

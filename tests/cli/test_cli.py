@@ -133,3 +133,15 @@ def test_doctor_reports_backend_and_model(env_with_model) -> None:
     result = cli(env_with_model, "doctor")
     assert "backend CPU" in result.stdout
     assert "gemma-3-270m-q4_k_m (gemma3" in result.stdout
+
+
+def test_route_redact_previews_the_redacted_cloud_route(env_with_model) -> None:
+    from fakes.keys import fake_api_key
+
+    prompt = "Email Maria Gonzalez at maria@example.org a rigorous proof that sqrt(2) is irrational"
+    keyed = {**env_with_model, "ANTHROPIC_API_KEY": fake_api_key("anthropic")}
+    plain = json.loads(cli(keyed, "route", "--json", prompt).stdout)
+    assert plain["target"] == "local" and plain["sensitive"] and not plain["redacted"]
+    redacted = json.loads(cli(keyed, "route", "--json", "--redact", prompt).stdout)
+    assert redacted["target"] == "cloud" and redacted["redacted"]
+    assert "redacted, then escalated" in redacted["reasons"][0]

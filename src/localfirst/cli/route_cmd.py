@@ -24,27 +24,35 @@ def add_parser(subparsers) -> None:
         metavar="FILE",
         help="JSON Lines with `id` and `text` per record ('-' for stdin); one decision a line",
     )
+    p.add_argument(
+        "--redact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="consider the redacted cloud route (default: [redaction] enabled in the config)",
+    )
     add_mode_flags(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, services) -> int:
     router = services.router
+    redact = services.config.redaction.enabled if args.redact is None else args.redact
+    redaction = frozenset(services.config.redaction.types) if redact else None
     if args.batch:
         if args.prompt:
             raise UserError("give either a PROMPT or --batch FILE, not both")
-        return _batch(args.batch, router, services.mode)
+        return _batch(args.batch, router, services.mode, redaction)
     prompt = read_prompt(args.prompt)
-    decision = router.route([ChatMessage(Role.USER, prompt)], services.mode)
+    decision = router.route([ChatMessage(Role.USER, prompt)], services.mode, redaction=redaction)
     if args.json:
         print_json(decision.as_dict())
     else:
         where = decision.model or "no model"
-        print(f"{decision.target} ({where}): {'; '.join(decision.reasons)}")
+        print(f"{decision.route_name} ({where}): {'; '.join(decision.reasons)}")
     return 0
 
 
-def _batch(path: str, router, mode) -> int:
+def _batch(path: str, router, mode, redaction: frozenset[str] | None = None) -> int:
     """Route each record with the same loaded gate and scorer; bad lines are reported, not fatal."""
     try:
         stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
@@ -63,7 +71,9 @@ def _batch(path: str, router, mode) -> int:
                     {"id": record.get("id") if record else None, "line": number, "error": problem}
                 )
                 continue
-            decision = router.route([ChatMessage(Role.USER, record["text"])], mode)
+            decision = router.route(
+                [ChatMessage(Role.USER, record["text"])], mode, redaction=redaction
+            )
             print_json({"id": record.get("id"), **decision.as_dict()})
     return 1 if bad else 0
 

@@ -256,6 +256,8 @@ _SUBJECT_START = re.compile(
     r"^\s*(?:is|was|does|did|has|can)\s+)$",
     _FLAGS,
 )
+_WINDOW = 60  # characters of context on each side of a run that the cues look at
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "LANGUAGE", "EVENT", "PRODUCT"})
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(>*]\s*)$")
 _VOCATIVE_END_BEFORE = re.compile(r"\w\s*,\s*$")
 _VOCATIVE_END_AFTER = re.compile(r"^\s*(?:[!?]|\.(?:\s|$)|$)")
@@ -306,8 +308,6 @@ _EPONYM_AFTER = re.compile(
 )
 _ORG_AFTER_RE = re.compile(rf"^\s*,?\s*(?:&\s*)?(?:{_ORG_AFTER})\b\.?", _FLAGS)
 _ADDRESS_AFTER = re.compile(rf"^\s+(?:(?:{_STREET_AFTER})\b\.?|\d{{1,5}}[a-z]?\b)", _FLAGS)
-_COORDINATION_AFTER = re.compile(r"^\s*(?:,|and|&|or)\s*", _FLAGS)
-_COORDINATION_BEFORE = re.compile(r"(?:,|\band|&|\bor)\s*$", _FLAGS)
 
 _FORWARD_CUE = re.compile(
     r"\b(?:(?:first |last |middle |full |maiden |sur|nick|user)?name(?:\s+(?:is|was))?\s*[:?=,]?|"
@@ -317,90 +317,6 @@ _FORWARD_CUE = re.compile(
 _FORWARD_CUE_LOWERCASE = re.compile(
     rf"{_FORWARD_CUE.pattern}|\b(?:i am|i'm|this is|(?:{_SOCIAL_BEFORE}){_SOCIAL_LINK})(?=\s)",
     _FLAGS,
-)
-_STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "am",
-        "i",
-        "me",
-        "my",
-        "you",
-        "your",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "it",
-        "its",
-        "we",
-        "us",
-        "our",
-        "they",
-        "them",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "not",
-        "no",
-        "so",
-        "very",
-        "just",
-        "too",
-        "also",
-        "will",
-        "would",
-        "can",
-        "could",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "here",
-        "there",
-        "then",
-        "than",
-        "when",
-        "where",
-        "why",
-        "how",
-        "what",
-        "which",
-        "who",
-        "whom",
-    ]
 )
 _FOLLOWING_WORD = re.compile(r"\s+([^\W\d_][^\W\d_'’\-]*)", re.UNICODE)
 _SURNAME_ENDINGS = re.compile(
@@ -412,7 +328,6 @@ _SURNAME_ENDINGS = re.compile(
 )
 _NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’][^\W\d_])*$")
 _INITIAL = re.compile(r"^[A-Z]\.?$")
-_WORD_CHARS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -555,7 +470,7 @@ class PersonFinder:
                     value[0].isupper()
                     if not lowercase_text
                     else len(value) > 1
-                    and value not in _STOP_WORDS
+                    and value not in self._stop_words
                     and (knowledge.is_known_name(value) or not knowledge.is_english_word(value))
                 ):
                     kept.append(word)
@@ -630,40 +545,128 @@ class PersonFinder:
     # -- judgement ------------------------------------------------------------------------------
 
     def _judge(self, run: _Run, text: str, text_lower: str, lowercase_text: bool) -> str | None:
-        knowledge = self._knowledge
-        before = text[max(0, run.start - 60) : run.start]
-        after = text[run.end : run.end + 60]
+        """PERSON, PUBLIC_FIGURE, PLACEHOLDER_NAME or None for one run; may narrow its span."""
         words = list(run.words)
-        span_text = text[run.start : run.end]
-        if not words or names.looks_like_code(span_text):
+        if not words or names.looks_like_code(text[run.start : run.end]):
             return None
         if len(words) == 1 and names.is_all_caps_acronym(words[0]):
             return None
         kinds = [self._kind(w) for w in words]
+        before = text[max(0, run.start - _WINDOW) : run.start]
         if all(k == "english" for k in kinds) and (
             _SENTENCE_START.search(before) or run.label not in ("", "PERSON")
         ):
             return None  # "The", "Please", "Science": most runs end here, before any cue search
+        # A title inside the run, or a capitalised sentence opening, is context and not name:
+        # "Ask Ms Kowalewska", "Inform Berit", "Dear Ingeborg".
         titled_at = max((i for i, w in enumerate(words[:-1]) if _TITLE_WORD.match(w)), default=-1)
-        if titled_at >= 0:
-            kinds = kinds[titled_at:]  # "Ask Ms Kowalewska": the title starts the name's context
-            words = words[titled_at:]
-        if len(words) > 1 and kinds[0] == "english":
-            # a capitalised sentence opening is context, not name: "Inform Berit", "Dear Ingeborg"
-            while len(words) > 1 and kinds[0] == "english":
-                kinds.pop(0)
-                words.pop(0)
-            run.start = text.index(words[0], run.start)
-            before = text[max(0, run.start - 60) : run.start]
-            span_text = text[run.start : run.end]
-        if (
-            names.is_public_figure(span_text, text_lower)
-            or names.is_role_play(text, run.start)
-            or _PUBLIC_OFFICE_BEFORE.search(before)
-            or (len(words) > 1 and _PUBLIC_OFFICE_BEFORE.search(words[0] + " "))
-        ):
+        del words[: max(titled_at, 0)], kinds[: max(titled_at, 0)]
+        while len(words) > 1 and kinds[0] == "english":
+            del words[0], kinds[0]
+        run.start = _locate(text, words[0], run.start, run.end)[0]
+        before = text[max(0, run.start - _WINDOW) : run.start]
+        after = text[run.end : run.end + _WINDOW]
+        if self._is_public(run, words, text, text_lower, before):
             return "PUBLIC_FIGURE"
-        strong = bool(
+        strong = self._strong_cue(before, after, words)
+        cued = self._person_context(before, after, text)
+        place_like = run.label in _PLACE_LABELS
+        if (
+            (strong or cued)
+            and (run.label in ("", "PERSON") or cued == 2)
+            and not lowercase_text
+            and not _SENTENCE_START.search(before)
+            and all(k == "english" for k in kinds)
+            and not any(w.lower() in self._stop_words for w in words)
+        ):
+            # a capitalised word in a person's place that is also in WordNet: "Why is Glyceria so
+            # impulsive?" (WordNet lists genus names, surnames of the famous, ...)
+            kinds = ["unknown" for _ in kinds]
+        named_thing = False
+        while kinds and kinds[-1] == "english":
+            del words[-1], kinds[-1]
+            named_thing = True  # "Samsung Galaxy", "Anavilhanas Archipelago", "Suez Canal"
+        if not words or all(
+            k == "english" or w.isupper() for k, w in zip(kinds, words, strict=True)
+        ):
+            return None
+        run.end = _locate(text, words[-1], run.start, run.end, last=True)[1]
+        if named_thing and not (strong or cued):
+            return None
+        if _ORG_AFTER_RE.match(after) or words[-1].lower().strip(".") in names.ORGANISATION_WORDS:
+            return None
+        if _ADDRESS_AFTER.match(after) and not strong:
+            return None
+        if len(words) == 1 and self._is_placeholder(words[0], text):
+            return "PLACEHOLDER_NAME"
+        if strong or run.has_initial:
+            return "PERSON"
+        if (
+            cued
+            and any(k != "english" for k in kinds)
+            and (not place_like or cued == 2 or "given" in kinds)
+        ):
+            return "PERSON"
+        compound = len(words) == 2 and "-" in text[run.start : run.end] and "given" not in kinds
+        if compound or _EPONYM_AFTER.match(after):
+            return None  # Boyer-Moore, the Fibonacci number, Dijkstra's algorithm
+        return self._judge_without_cue(run, words, kinds, lowercase_text)
+
+    def _judge_without_cue(
+        self, run: _Run, words: list[str], kinds: list[str], lowercase_text: bool
+    ) -> str | None:
+        """With no cue around it, a run is a name when spaCy or the lexicons say so."""
+        label = run.label
+        place_like = label in _PLACE_LABELS
+        if (
+            label == "PERSON"
+            and any(k not in ("english", "name_english") for k in kinds)
+            and (len(words) > 1 or kinds[0] != "unknown")  # "Bixby remains lackluster"
+        ):
+            return "PERSON"
+        if lowercase_text:
+            return "PERSON" if "given" in kinds else None
+        if len(words) == 1:
+            if kinds[0] != "given" or place_like or label == "WORK_OF_ART":
+                return None
+            return "PERSON"
+        lexical_person = kinds[0] == "given" and all(k in ("given", "surname") for k in kinds[1:])
+        if place_like and label != "PRODUCT" and not lexical_person:
+            return None
+        first_given = kinds[0] == "given" or (
+            kinds[0] == "name_english" and self._knowledge.is_given_name(words[0])
+        )
+        if first_given and all(k != "english" for k in kinds[1:]):
+            return "PERSON"
+        if all(k in ("given", "surname") for k in kinds):
+            return "PERSON"
+        if kinds[0] in ("given", "unknown", "surname") and (
+            kinds[-1] == "surname"
+            or (kinds[-1] == "unknown" and _SURNAME_ENDINGS.search(words[-1].lower()))
+        ):
+            return "PERSON"  # "Jovanka Petrović": a first name no lexicon holds
+        return None
+
+    @staticmethod
+    def _is_public(run: _Run, words: list[str], text: str, text_lower: str, before: str) -> bool:
+        """A public or fictional figure, a role-play character, a holder of a public office."""
+        return (
+            names.is_public_figure(text[run.start : run.end], text_lower)
+            or names.is_role_play(text, run.start)
+            or bool(_PUBLIC_OFFICE_BEFORE.search(before))
+            or (len(words) > 1 and bool(_PUBLIC_OFFICE_BEFORE.search(words[0] + " ")))
+        )
+
+    def _is_placeholder(self, word: str, text: str) -> bool:
+        """Alice and Bob in a protocol example, or any first name in a word problem."""
+        if word.lower() in names.PLACEHOLDER_NAMES and names.placeholder_cast(text):
+            return True
+        return names.is_puzzle(text) and self._knowledge.is_given_name(word)
+
+    @staticmethod
+    def _strong_cue(before: str, after: str, words: list[str]) -> bool:
+        """A title, a name cue, a relation, a greeting, a vocative or a speaker label."""
+        return bool(
             _TITLE_BEFORE.search(before)
             or _NAME_CUE_BEFORE.search(before)
             or _RELATION_BEFORE.search(before)
@@ -671,83 +674,6 @@ class PersonFinder:
             or (_SUBJECT_START.search(before) and _VOCATIVE_AFTER.match(after))
             or (_line_start(before) and _SPEAKER_AFTER.match(after) and len(words) <= 3)
         )
-        cued = self._person_context(before, after, text)
-        place_like = run.label in ("GPE", "LOC", "FAC", "NORP", "LANGUAGE", "EVENT", "PRODUCT")
-        if (
-            (strong or cued)
-            and (run.label in ("", "PERSON") or cued == 2)
-            and not lowercase_text
-            and not _SENTENCE_START.search(before)
-            and all(k == "english" for k in kinds)
-            and not any(w.lower() in _STOP_WORDS for w in words)
-        ):
-            # a capitalised word in a person's place that is also in WordNet: "Why is Glyceria so
-            # impulsive?" (WordNet lists genus names, surnames of the famous, ...)
-            kinds = ["unknown" for _ in kinds]
-        named_thing = False
-        while kinds and kinds[-1] == "english":
-            kinds.pop()
-            words.pop()
-            named_thing = True  # "Samsung Galaxy", "Anavilhanas Archipelago", "Suez Canal"
-        if not words or all(
-            k == "english" or w.isupper() for k, w in zip(kinds, words, strict=True)
-        ):
-            return None
-        run.start = text.index(words[0], run.start)
-        run.end = text.rindex(words[-1], run.start, run.end) + len(words[-1])
-        if named_thing and not (strong or cued):
-            return None
-        if _ORG_AFTER_RE.match(after) or words[-1].lower().strip(".") in names.ORGANISATION_WORDS:
-            return None
-        if _ADDRESS_AFTER.match(after) and not strong:
-            return None
-        if len(words) == 1:
-            lower = words[0].lower()
-            if lower in names.PLACEHOLDER_NAMES and names.placeholder_cast(text):
-                return "PLACEHOLDER_NAME"
-            if names.is_puzzle(text) and knowledge.is_given_name(words[0]):
-                return "PLACEHOLDER_NAME"
-        if strong or run.has_initial:
-            return "PERSON"
-        non_english = [k for k in kinds if k != "english"]
-        if cued and non_english and (not place_like or cued == 2 or "given" in kinds):
-            return "PERSON"
-        compound = len(words) == 2 and "-" in span_text and "given" not in kinds
-        if compound or _EPONYM_AFTER.match(after):
-            return None  # Boyer-Moore, the Fibonacci number, Dijkstra's algorithm
-        label = run.label
-        if (
-            label == "PERSON"
-            and any(k != "name_english" for k in non_english)
-            and (len(words) > 1 or kinds[0] != "unknown")  # "Bixby remains lackluster"
-        ):
-            return "PERSON"
-        if lowercase_text:
-            return "PERSON" if any(k == "given" for k in kinds) else None
-        if len(words) >= 2:
-            lexical_person = kinds[0] == "given" and all(
-                k in ("given", "surname") for k in kinds[1:]
-            )
-            if place_like and label != "PRODUCT" and not lexical_person:
-                return None
-            first_given = kinds[0] == "given" or (
-                kinds[0] == "name_english" and knowledge.is_given_name(words[0])
-            )
-            rest_are_names = all(k != "english" for k in kinds[1:])
-            if first_given and rest_are_names:
-                return "PERSON"
-            if all(k in ("given", "surname") for k in kinds):
-                return "PERSON"
-            if kinds[0] in ("given", "unknown", "surname") and (
-                kinds[-1] == "surname"
-                or (kinds[-1] == "unknown" and _SURNAME_ENDINGS.search(words[-1].lower()))
-            ):
-                return "PERSON"  # "Jovanka Petrović": a first name no lexicon holds
-            return None
-        kind = kinds[0]
-        if kind != "given" or place_like or label == "WORK_OF_ART":
-            return None
-        return "PERSON"
 
     def _kind(self, word: str) -> str:
         knowledge = self._knowledge
@@ -824,6 +750,15 @@ class PersonFinder:
                     ):
                         b.verdict = "PERSON"
                         changed = True
+
+
+def _locate(text: str, word: str, start: int, end: int, last: bool = False) -> tuple[int, int]:
+    """The span of `word` as a whole word within text[start:end] (its last one if `last`)."""
+    matches = list(re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text[start:end]))
+    if not matches:
+        return start, end
+    match = matches[-1] if last else matches[0]
+    return start + match.start(), start + match.end()
 
 
 def _is_initial(token: Token) -> bool:

@@ -86,6 +86,8 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔ�
 _WORD = r"[^\W\d_][^\W\d_'’\-]*"
 _CAPITALISED_WORD = rf"(?-i:[{_UPPER}])[^\W\d_'’\-]*"
 _WORD_OR_INITIAL = rf"(?:{_WORD}\.?)"
+_WORD_WHOLE = r"[^\W\d_][^\W\d_'’\-]*+"
+_CAPITALISED_WORD_WHOLE = rf"(?-i:[{_UPPER}])[^\W\d_'’\-]*+"
 _HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"
 
 _ADDRESS_PATTERNS: tuple[tuple[str, str, float], ...] = (
@@ -96,32 +98,34 @@ _ADDRESS_PATTERNS: tuple[tuple[str, str, float], ...] = (
         0.7,
     ),
     # Pohlstrasse 9, Vesterskovvej 79, Hammarvägen 15, hegyalja út 98
+    # The word is taken whole (possessive) and its ending checked by a look-behind, so a
+    # word is read once rather than retried at every letter for every suffix.
     (
         "street word with a street suffix + number",
-        rf"\b(?:{_WORD_OR_INITIAL}\s+){{0,3}}{_WORD}(?:{_STREET_SUFFIXES})\s+{_HOUSE_NUMBER}\b",
+        rf"\b(?:{_CAPITALISED_WORD}\s+)?{_WORD_WHOLE}(?<=(?:{_STREET_SUFFIXES}))\s+{_HOUSE_NUMBER}\b",
         0.7,
     ),
     (
         "capitalised street word with an ambiguous suffix + number",
-        rf"\b(?:{_WORD_OR_INITIAL}\s+){{0,3}}{_CAPITALISED_WORD}(?:{_AMBIGUOUS_STREET_SUFFIXES})"
+        rf"\b(?:{_CAPITALISED_WORD}\s+)?{_CAPITALISED_WORD_WHOLE}(?<=(?:{_AMBIGUOUS_STREET_SUFFIXES}))"
         rf"\s+{_HOUSE_NUMBER}\b",
         0.7,
     ),
     (
         "separate street word + number",
-        rf"(?:^|(?<=\s))(?:{_WORD_OR_INITIAL}\s+){{1,3}}(?:{_STREET_SUFFIXES})\s+{_HOUSE_NUMBER}\b",
+        rf"(?:^|(?<=\s))(?:{_WORD_WHOLE}\.?\s+){{1,3}}(?:{_STREET_SUFFIXES})\s+{_HOUSE_NUMBER}\b",
         0.65,
     ),
     (
         "capitalised name + separate ambiguous street word + number",
-        rf"(?:^|(?<=\s)){_CAPITALISED_WORD}\s+(?:{_WORD_OR_INITIAL}\s+){{0,2}}"
+        rf"(?:^|(?<=\s)){_CAPITALISED_WORD_WHOLE}\s+(?:{_WORD_WHOLE}\.?\s+){{0,2}}"
         rf"(?:{_AMBIGUOUS_STREET_SUFFIXES})\s+{_HOUSE_NUMBER}\b",
         0.65,
     ),
     # Rua Mina 50, Via Roma 131, ul. Miła 53
     (
         "street prefix + name + number",
-        rf"\b(?:{_STREET_PREFIXES})\s+(?:{_WORD_OR_INITIAL}\s+){{0,4}}{_HOUSE_NUMBER}\b",
+        rf"\b(?:{_STREET_PREFIXES})\s+(?:{_WORD_WHOLE}\.?\s+){{0,4}}{_HOUSE_NUMBER}\b",
         0.7,
     ),
     # PO Box 123; PSC 1234, Box 5678; APO AE 12345

@@ -52,8 +52,8 @@ def _words(*phrases: str) -> re.Pattern[str]:
     """One pattern matching any of the (lower-case) phrases as whole words.
 
     Matched against lower-cased text rather than with `re.IGNORECASE`, which is several times
-    slower. Lookarounds rather than `\b`, so that phrases ending in punctuation ("c++", "O(n)",
-    "f(x)") still match before a space.
+    slower. Lookarounds rather than word boundaries, so that phrases ending in punctuation
+    ("c++", "O(n)", "f(x)") still match before a space.
     """
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)")
 
@@ -81,6 +81,7 @@ class _Text:
     raw: str  # for case-sensitive cues: stack traces, SQL keywords
     lower: str  # for every word list
     code_lines: int  # lines of pasted code, up to 2 (their "=" and "*" are not mathematics)
+    length: int  # of the whole prompt, which may be longer than what is read
 
 
 # --- signal detectors --------------------------------------------------------------------------
@@ -655,9 +656,9 @@ def _constraints(text: _Text) -> float:
     return min(max(stated - 2, 0), 4) / 4
 
 
-def _long(length: int) -> float:
+def _long(text: _Text) -> float:
     # 0 up to ~300 characters, 1 from ~3000: the log keeps pasted documents from dominating.
-    return min(1.0, max(0.0, math.log(length + 1, 10) - 2.5))
+    return min(1.0, max(0.0, math.log(text.length + 1, 10) - 2.5))
 
 
 def _creative(text: _Text) -> float:
@@ -708,7 +709,7 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("finance", "financial planning", 0.20, _finance),
     Signal("analysis", "in-depth analysis", 0.10, _analysis),
     Signal("constraints", "many constraints", 0.30, _constraints),
-    Signal("long", "long prompt", 0.10, lambda text: 0.0),  # from the full length, below
+    Signal("long", "long prompt", 0.10, _long),
     Signal("creative", "creative writing", -0.10, _creative),
     Signal("roleplay", "role-play", -0.20, _roleplay),
     Signal("small_talk", "small talk", -0.40, _small_talk),
@@ -745,9 +746,8 @@ def signal_values(text: str) -> dict[str, float]:
     else:
         text_read = text
     code_lines = sum(1 for _ in itertools.islice(_CODE_SYNTAX.finditer(text_read), 2))
-    read = _Text(text_read, text_read.lower(), code_lines)
+    read = _Text(text_read, text_read.lower(), code_lines, len(text))
     values = {signal.name: signal.measure(read) for signal in SIGNALS}
-    values["long"] = _long(len(text))
     # Resolve overlaps the way a reader would: "how do you say thank you in Japanese?" is a
     # translation, not small talk; "what's up?" is small talk, not a trivia question.
     if any(values[name] for name in _TASKS):

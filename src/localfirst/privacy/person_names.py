@@ -256,7 +256,7 @@ _SUBJECT_START = re.compile(
     r"^\s*(?:is|was|does|did|has|can)\s+)$",
     _FLAGS,
 )
-_WINDOW = 60  # characters of context on each side of a run that the cues look at
+_WINDOW = 50  # characters of context on each side of a run that the cues look at
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "LANGUAGE", "EVENT", "PRODUCT"})
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(>*]\s*)$")
 _VOCATIVE_END_BEFORE = re.compile(r"\w\s*,\s*$")
@@ -671,7 +671,7 @@ class PersonFinder:
             or _NAME_CUE_BEFORE.search(before)
             or _RELATION_BEFORE.search(before)
             or _GREETING_BEFORE.search(before)
-            or (_SUBJECT_START.search(before) and _VOCATIVE_AFTER.match(after))
+            or (_VOCATIVE_AFTER.match(after) and _SUBJECT_START.search(before))
             or (_line_start(before) and _SPEAKER_AFTER.match(after) and len(words) <= 3)
         )
 
@@ -703,10 +703,11 @@ class PersonFinder:
             or (_VOCATIVE_END_BEFORE.search(before) and _VOCATIVE_END_AFTER.match(after))
         ):
             return 2
-        if _SUBJECT_START.search(before):
-            if _PREDICATE_AFTER.match(after):
+        predicate = _PREDICATE_AFTER.match(after)
+        if (predicate or _AUX_AFTER.match(after)) and _SUBJECT_START.search(before):
+            if predicate:
                 return 2
-            if _AUX_AFTER.match(after) and _PRONOUNS.search(text):
+            if _PRONOUNS.search(text):
                 return 1
         if re.search(r"\b(?:is|was)\s+$", before, _FLAGS) and _SO_TRAIT_AFTER.match(after):
             return 2
@@ -754,11 +755,18 @@ class PersonFinder:
 
 def _locate(text: str, word: str, start: int, end: int, last: bool = False) -> tuple[int, int]:
     """The span of `word` as a whole word within text[start:end] (its last one if `last`)."""
-    matches = list(re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text[start:end]))
-    if not matches:
-        return start, end
-    match = matches[-1] if last else matches[0]
-    return start + match.start(), start + match.end()
+    found = None
+    position = text.find(word, start, end)
+    while position >= 0:
+        after = position + len(word)
+        if (position == 0 or not text[position - 1].isalnum()) and (
+            after >= len(text) or not text[after].isalnum()
+        ):
+            found = (position, after)
+            if not last:
+                break
+        position = text.find(word, position + 1, end)
+    return found or (start, end)
 
 
 def _is_initial(token: Token) -> bool:

@@ -6,8 +6,9 @@ policy on top: direct identifiers, credentials and health information make a pay
 sensitive; quasi-identifiers (dates, places, organisations, nationalities, public figures) are
 reported but do not. Findings carry types and spans, never the matched text.
 
-Building the gate is the slow part (spaCy and Presidio load once, about a second); each check
-then costs a few milliseconds, and unchanged earlier turns are served from a bounded cache.
+Building the gate is the slow part (spaCy, Presidio and the name lexicons load once, a second
+or two); each check then runs one spaCy pass (NER only) and the rules, and unchanged earlier
+turns are served from a bounded cache.
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ from typing import TYPE_CHECKING
 
 from localfirst.config import PrivacyConfig
 from localfirst.core.messages import ChatMessage, Role
-from localfirst.privacy import names
 from localfirst.privacy.credentials import find_secrets
-from localfirst.privacy.person_names import PersonFinder
 from localfirst.privacy.verdict import Finding, GateVerdict
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
+    from localfirst.privacy.names import NameKnowledge
     from localfirst.privacy.spacy_pipeline import LoadedPipeline
 
 log = logging.getLogger(__name__)
@@ -101,11 +101,14 @@ class PrivacyGate:
         self,
         analyzer: AnalyzerEngine,
         pipeline: LoadedPipeline,
-        knowledge: names.NameKnowledge,
+        knowledge: NameKnowledge,
         config: PrivacyConfig,
     ) -> None:
         self._analyzer = analyzer
         self._pipeline = pipeline
+        # imported here: its cue patterns compile on import, which belongs to building a gate
+        from localfirst.privacy.person_names import PersonFinder
+
         self._persons = PersonFinder(knowledge)
         self._thresholds = {
             **DEFAULT_THRESHOLDS,
@@ -132,7 +135,9 @@ class PrivacyGate:
             cache_dir = AppPaths.from_platform().cache_dir
         pipeline = load_pipeline(config.spacy_model, cache_dir=cache_dir, offline=offline)
         analyzer = build_analyzer(pipeline.nlp)
-        knowledge = names.load_name_knowledge(pipeline.nlp)
+        from localfirst.privacy.names import load_name_knowledge
+
+        knowledge = load_name_knowledge(pipeline.nlp)
         return cls(analyzer, pipeline, knowledge, config)
 
     @property

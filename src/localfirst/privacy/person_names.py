@@ -19,6 +19,8 @@ English text rather than from the model alone:
 A run with a strong cue is a name whatever its words; without a cue it needs the lexicons or
 spaCy to agree. Public and fictional figures, role-play characters and placeholder names are
 reported as quasi-identifiers by the gate (see names.py).
+
+The cue patterns compile when this module is imported, which the gate does when it is built.
 """
 
 from __future__ import annotations

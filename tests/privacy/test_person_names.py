@@ -43,6 +43,11 @@ def _people(gate: PrivacyGate, text: str) -> list[str]:
         ("The founders are: Halvorsen, Brekke and Okafor.", "Okafor"),
         ("please forward this to tomasz kowalczyk asap", "tomasz"),
         ("grandma eulalia needs a ride to the clinic on tuesday", "eulalia"),
+        # capitals, apostrophes, headers, and a relation inside a creative request
+        ("The account holder is JOHANNA MÄKINEN.", "JOHANNA MÄKINEN"),
+        ("Please cc Siobhan O'Connor on the reply.", "Siobhan"),
+        ("Patient: Dariusz Kamiński, 54, complains of chest pain.", "Dariusz Kamiński"),
+        ("Write a poem for my daughter named Ottilie for her birthday.", "Ottilie"),
     ],
 )
 def test_unusual_names_in_ordinary_sentences_are_found(
@@ -74,6 +79,10 @@ def test_unusual_names_in_ordinary_sentences_are_found(
         "Pretend you are Sherlock Holmes. As Holmes, explain your method.",
         "Alice and Bob agree on a key; how could Mallory tamper with it?",
         "If Priya has 5 apples and gives Tomas 2, how many does she have left?",
+        "Write a story about a girl named Lily who finds a dragon egg.",
+        "Roleplay as a medieval innkeeper named Bertram greeting travellers.",
+        "What did President Lincoln say at Gettysburg, and why did King Henry break with Rome?",
+        "The account settings page shows an API KEY field and a NEXT button.",
         # ordinary sentence openings and capitalised common words
         "Capitalised words like Wisdom, Patience and Discipline are not people.",
         "Please summarise the article in three bullet points.",

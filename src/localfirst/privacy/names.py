@@ -347,6 +347,18 @@ ROLE_PLAY_CUE = re.compile(
     r"king|queen|prince|princess))?\s+$",
     re.IGNORECASE,
 )
+# A request for fiction, where names introduced with "named" are the writer's characters.
+FICTION_REQUEST = re.compile(
+    r"\b(?:write|compose|create|generate|tell|imagine|invent|draft|roleplay|role-play|"
+    r"pretend)\b.{0,80}?\b(?:story|stories|tale|fable|poem|novel|screenplay|script|song|"
+    r"lyrics|dialogue|scene|limerick|haiku|sonnet|play|fiction|character|as an?)\b|"
+    r"\b(?:roleplay|role-play)\s+as\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_INTRODUCED_BY_NAME = re.compile(r"\b(?:named|called)\s+$", re.IGNORECASE)
+_OWN_PEOPLE_NAMED = re.compile(
+    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?\w+\s+(?:named|called)\s+$", re.IGNORECASE
+)
 _CODE_CHARS = re.compile(r"[_=(){}\[\]<>/\\#@$%^&*|~`]|\d")
 _CAMEL_CASE = re.compile(r"[a-z][A-Z]")
 _SURNAME_CAMEL = re.compile(
@@ -471,8 +483,17 @@ def placeholder_cast(text: str) -> bool:
 
 
 def is_role_play(text: str, start: int) -> bool:
-    """True when the name at `start` follows a role-play cue ("the role of Sheldon")."""
-    return bool(ROLE_PLAY_CUE.search(text[max(0, start - 40) : start]))
+    """True when the name at `start` is a character: after a role-play cue ("the role of
+    Sheldon"), or introduced by "named"/"called" in a request for fiction ("write a story about
+    a girl named Lily")."""
+    before = text[max(0, start - 40) : start]
+    if ROLE_PLAY_CUE.search(before):
+        return True
+    return bool(
+        _INTRODUCED_BY_NAME.search(before)
+        and not _OWN_PEOPLE_NAMED.search(before)  # "a poem for my daughter named Lily"
+        and FICTION_REQUEST.search(text)
+    )
 
 
 def is_puzzle(text: str) -> bool:

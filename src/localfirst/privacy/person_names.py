@@ -526,12 +526,16 @@ class PersonFinder:
 
     def _is_capitalised_word(self, token: Token) -> bool:
         text = token.text
-        return (
-            len(text) > 1
-            and text[0].isupper()
-            and not text.isupper()
-            and bool(_NAME_WORD.match(text))
-        )
+        if len(text) < 2 or not text[0].isupper() or not _NAME_WORD.match(text):
+            return False
+        if text.isupper():  # an acronym, unless it is a name in capitals: "JOHANNA MÄKINEN"
+            knowledge = self._knowledge
+            return (
+                len(text) > 2
+                and knowledge.is_known_name(text)
+                and not knowledge.is_english_word(text)
+            )
+        return True
 
     def _is_lowercase_name(self, token: Token) -> bool:
         text = token.text
@@ -589,7 +593,8 @@ class PersonFinder:
             del words[-1], kinds[-1]
             named_thing = True  # "Samsung Galaxy", "Anavilhanas Archipelago", "Suez Canal"
         if not words or all(
-            k == "english" or w.isupper() for k, w in zip(kinds, words, strict=True)
+            k == "english" or (w.isupper() and k == "unknown")
+            for k, w in zip(kinds, words, strict=True)
         ):
             return None
         run.end = _locate(text, words[-1], run.start, run.end, last=True)[1]

@@ -1,24 +1,16 @@
 """The headless CLI run as a user runs it: a subprocess with its own XDG dirs."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
 from localfirst import __version__
 
 
-def cli(env, *args, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "localfirst", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+def cli(env, *args: str, stdin: str | None = None, timeout: float = 180):
+    return run_cli(env, *args, stdin=stdin, timeout=timeout)
 
 
 @pytest.fixture

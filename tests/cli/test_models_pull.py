@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
 from fakes.hub_server import FakeHub
 
 REPO = "localfirst-test/gemma-3-270m-GGUF"
@@ -23,15 +23,8 @@ FILE = "gemma-3-270m-Q4_K_M.gguf"
 NAME = "gemma-3-270m-q4_k_m"
 
 
-def cli(env, *args, stdin: str | None = "", timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "localfirst", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+def cli(env, *args: str, stdin: str | None = "", timeout: float = 180):
+    return run_cli(env, *args, stdin=stdin, timeout=timeout)
 
 
 def user_env(home: Path, hub: FakeHub) -> dict[str, str]:

@@ -3,13 +3,12 @@ first local tier, the in-process model as the fallback."""
 
 import json
 import socket
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
 from localfirst.backends.private_server import PrivateServer, probe
@@ -116,13 +115,7 @@ def test_which_private_servers_offline_mode_may_reach(url: str, allowed: bool) -
 
 
 def cli(env, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "localfirst", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return run_cli(env, *args, timeout=300)
 
 
 def test_offline_allows_a_loopback_private_server_and_blocks_a_remote_one(

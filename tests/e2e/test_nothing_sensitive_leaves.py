@@ -3,12 +3,11 @@ every request body. The promise under test: nothing sensitive reaches the cloud,
 included, unless the user forces one message and the transcript says so."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
 from fakes.keys import fake_api_key
 
 PHONE = "415-555-0132"
@@ -16,14 +15,8 @@ SENSITIVE_TURN = f"My number is {PHONE}, remind me to call the dentist about my 
 HARD = "Prove that there are infinitely many prime numbers, step by step, with full rigour."
 
 
-def cli(env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "localfirst", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
+def cli(env, *args: str, stdin: str | None = None, timeout: float = 180):
+    return run_cli(env, *args, stdin=stdin, timeout=timeout)
 
 
 @pytest.fixture

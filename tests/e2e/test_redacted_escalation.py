@@ -3,12 +3,11 @@ records every request body. Personal data never leaves, the reply comes back who
 transcript holds exactly what was sent."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from clirun import run_cli
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
 
@@ -19,14 +18,8 @@ PROMPT = (
 )
 
 
-def cli(env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "localfirst", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
+def cli(env, *args: str, stdin: str | None = None, timeout: float = 180):
+    return run_cli(env, *args, stdin=stdin, timeout=timeout)
 
 
 @pytest.fixture

@@ -198,6 +198,18 @@ _NUMBER_NAME_NUMBER = (
     0.5,
 )
 
+# An address written over lines, in any case: a house number and a street name at the start
+# of a line (or after "at", "to", ...), then within three lines a postcode ("389 167 king
+# alexander\nlady frere\n, ec\n 76634").
+_ADDRESS_BLOCK = (
+    "house number line + postcode within three lines",
+    r"(?:^[ \t>]*|(?<=\b(?:at|to|on|in|is|from|address:?)[ \t]))"
+    r"\d{1,6}[ \t]+(?:\d{1,5}[a-z]?[ \t]+)?[^\W\d_][^\W\d_'’\-]*+"
+    r"(?:[ \t]+[^\W\d_][^\W\d_'’\-]*+){0,4}[ \t]*,?[ \t]*\n(?:[^\n]*\n){0,3}?[^\n]*?"
+    r"(?<!\d|\d[.,:/-])\d{4,6}(?!\d|[.,:/-]\d)",
+    0.35,  # a list of quantities can look the same: an address word must be near
+)
+
 
 def _street_address_recognizer() -> EntityRecognizer:
     from presidio_analyzer import Pattern, PatternRecognizer
@@ -205,6 +217,7 @@ def _street_address_recognizer() -> EntityRecognizer:
     patterns = [Pattern(name, regex, score) for name, regex, score in _ADDRESS_PATTERNS]
     patterns.append(Pattern(*_NAME_THEN_NUMBER))
     patterns.append(Pattern(*_NUMBER_NAME_NUMBER))
+    patterns.append(Pattern(*_ADDRESS_BLOCK))
     return PatternRecognizer(
         supported_entity="STREET_ADDRESS",
         name="StreetAddressRecognizer",

@@ -7,8 +7,9 @@ Prints one table, both sides measured in the same run:
 - recall on sentences holding a direct identifier (pii/presidio_synth_dev.jsonl),
 - recall on credential examples (secrets/noseyparker_dev.jsonl positives),
 - false-positive rate on benign prompts (benign/*.jsonl and synth sentences without spans),
-- p50/p99 latency per 500-character prompt on one thread, with the load average before and
-  after (the machine may be shared: compare the two sides, not runs on different days).
+- p50/p99 latency per 500-character prompt on one thread, the two sides interleaved prompt by
+  prompt, with the load average before and after the latency loop (the machine may be shared:
+  compare the two sides of one run, not runs on different days).
 
 Every data set is split in two, by group, so that rules tuned on one part are measured on
 sentences they were not tuned on: synth sentences by `template_id`, credential examples by rule
@@ -136,7 +137,27 @@ def build_sides(spacy_model: str) -> dict[str, Callable[[str], list[str]]]:
     return {"gate": ours, "Presidio default": presidio_default}
 
 
-def evaluate(side: Callable[[str], list[str]], data: dict, latency: list[str]) -> dict:
+def measure_latency(sides: dict[str, Callable[[str], list[str]]], prompts: list[str]) -> dict:
+    """p50/p99 per side, the sides interleaved prompt by prompt (alternating which goes first),
+    so that a burst of load from other processes hits both sides alike."""
+    timings: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
+    for index, prompt in enumerate(prompts):
+        for name in order if index % 2 == 0 else reversed(order):
+            start = time.perf_counter()
+            sides[name](prompt)
+            timings[name].append((time.perf_counter() - start) * 1000)
+    result = {}
+    for name, values in timings.items():
+        values.sort()
+        result[name] = {
+            "p50": statistics.median(values),
+            "p99": values[min(len(values) - 1, round(0.99 * len(values)))],
+        }
+    return result
+
+
+def evaluate(side: Callable[[str], list[str]], data: dict) -> dict:
     flagged = {
         (name, split): [(r, side(r["text"])) for r in data[name][split]]
         for name in SETS
@@ -168,14 +189,6 @@ def evaluate(side: Callable[[str], list[str]], data: dict, latency: list[str]) -
         result[split]["per_type"] = {
             k: (per_type[k] / per_type_total[k], per_type_total[k]) for k in sorted(per_type_total)
         }
-    timings = []
-    for prompt in latency:
-        start = time.perf_counter()
-        side(prompt)
-        timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    result["p50"] = statistics.median(timings)
-    result["p99"] = timings[min(len(timings) - 1, round(0.99 * len(timings)))]
     return result
 
 
@@ -191,7 +204,7 @@ def print_table(results: dict, load_before: tuple, load_after: tuple, data_dir: 
         f"{sizes['tuning']['sizes']['benign']} / {sizes['held-out']['sizes']['benign']}"
     )
     print(
-        f"latency: {LATENCY_PROMPTS} prompts x {PROMPT_CHARS} chars, one thread, "
+        f"latency: {LATENCY_PROMPTS} prompts x {PROMPT_CHARS} chars, sides interleaved, one thread, "
         f"CPU affinity {sorted(os.sched_getaffinity(0))}, load average (1/5/15 min) "
         f"before {'/'.join(f'{v:.2f}' for v in load_before)}, "
         f"after {'/'.join(f'{v:.2f}' for v in load_after)}"
@@ -261,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     for side in sides.values():  # warm up: first calls build lazy regexes and caches
         for text in latency[:5]:
             side(text)
+    results = {name: evaluate(side, data) for name, side in sides.items()}
     load_before = os.getloadavg()
-    results = {name: evaluate(side, data, latency) for name, side in sides.items()}
+    for name, timing in measure_latency(sides, latency).items():
+        results[name].update(timing)
     load_after = os.getloadavg()
     print_table(results, load_before, load_after, args.data)
     if args.show_misses:

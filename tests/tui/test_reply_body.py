@@ -33,12 +33,14 @@ async def test_a_long_streamed_reply_is_whole_and_frozen_off_screen(isolated_dir
         chat = app.chat_screen.chat
         await chat.add_user("Explain every step")
         reply = await chat.add_reply({"target": "local", "model": "m", "reasons": ["r"]})
-        for piece in LONG.splitlines(keepends=True):
+        for index, piece in enumerate(LONG.splitlines(keepends=True)):
             await reply.write(piece)
+            if index % 10 == 0:
+                await pilot.pause(0.05)  # let a frame's worth of text reach the screen
         await reply.body.finish()
         await settle(pilot)
         segments = reply.body.segments
-        shown = "".join(segment.markdown.source for segment in segments)
+        shown = "".join(segment.text for segment in segments)
         assert shown == LONG == reply.body.source
         assert len(segments) >= 3 and all(s.sealed for s in segments)
         assert segments[0].frozen and not segments[-1].frozen  # at the bottom: top frozen
@@ -46,3 +48,21 @@ async def test_a_long_streamed_reply_is_whole_and_frozen_off_screen(isolated_dir
         await settle(pilot)
         assert not segments[0].frozen and segments[-1].frozen
         assert segments[0].markdown.display
+        for segment in segments:  # each shows its own text, block for block
+            assert len(segment.markdown.children) == len(block_starts(segment.text))
+
+
+async def test_a_reply_that_arrives_in_one_burst_is_still_cut_into_segments(isolated_dirs) -> None:
+    from localfirst.services import Services
+
+    app = make_app(Services(), background_work=False)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await pilot.pause()
+        while len(app.screen_stack) > 1:
+            app.pop_screen()
+        reply = await app.chat_screen.chat.add_reply({"target": "local", "reasons": ["r"]})
+        await reply.write(LONG)
+        await reply.body.finish()
+        segments = reply.body.segments
+        assert [segment.text for segment in segments] == split_segments(LONG)
+        assert all(segment.sealed for segment in segments)

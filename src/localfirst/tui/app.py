@@ -8,6 +8,7 @@ heavy (llama_cpp, presidio, spacy, the provider SDKs) is imported on the way to 
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -155,9 +156,17 @@ class LocalFirstApp(App[int]):
                 chat.status_changed(part, state, text, detail)
 
     def start_background_work(self) -> None:
+        self._keep_long_lived_out_of_collections()
         self.load_model()
         self.warm_up_gate()
         self.check_cloud()
+
+    @staticmethod
+    def _keep_long_lived_out_of_collections() -> None:
+        """Move what start-up built (modules, the screen; later the model and spaCy) out of
+        the garbage collector's sight: a full collection then walks only newer objects, so
+        its pauses stay short. These objects live as long as the app does."""
+        gc.freeze()
 
     @work(thread=True, group="model", exclusive=True, exit_on_error=False)
     def load_model(self) -> None:
@@ -176,6 +185,7 @@ class LocalFirstApp(App[int]):
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
             return
         self.call_from_thread(self.set_status, "model", "ready", name)
+        gc.freeze()  # see _keep_long_lived_out_of_collections
 
     @work(thread=True, group="gate", exclusive=True, exit_on_error=False)
     def warm_up_gate(self) -> None:
@@ -193,6 +203,7 @@ class LocalFirstApp(App[int]):
             )
         else:
             self.call_from_thread(self.set_status, "gate", "ready", "ready")
+        gc.freeze()
 
     @work(thread=True, group="cloud", exclusive=True, exit_on_error=False)
     def check_cloud(self) -> None:

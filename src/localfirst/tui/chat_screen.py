@@ -8,7 +8,9 @@ worker, so typing, scrolling and Esc stay responsive while a reply streams.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import gc
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -47,6 +49,23 @@ if TYPE_CHECKING:
     from localfirst.routing.decision import Decision
     from localfirst.services import Services
     from localfirst.tui.app import LocalFirstApp
+
+
+@contextmanager
+def full_collections_deferred() -> Iterator[None]:
+    """No full garbage collection while a reply streams; one right after it.
+
+    A full collection walks every object, and a screen of Markdown is many thousands of
+    them: mid-stream it would freeze the view for a few hundred milliseconds. The young
+    generations still run, so short-lived garbage is freed as usual.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.collect()
 
 
 class ChatScreen(Screen):
@@ -229,6 +248,10 @@ class ChatScreen(Screen):
 
     async def render_events(self, events: AsyncIterator[SessionEvent]) -> AssistantMessage | None:
         """Show a reply's events as they come; used for sends, retries and the benchmark."""
+        with full_collections_deferred():
+            return await self._render_events(events)
+
+    async def _render_events(self, events: AsyncIterator[SessionEvent]) -> AssistantMessage | None:
         reply: AssistantMessage | None = None
         new_conversation = self.session.conversation is None
         usage: Usage | None = None

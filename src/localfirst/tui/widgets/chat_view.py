@@ -1,11 +1,10 @@
 """The conversation: user turns, and replies that stream as Markdown under a route badge.
 
-A reply is appended with Textual's `MarkdownStream` (only the document's last block is parsed
-again, and fragments arriving faster than frames are batched) into a `ReplyBody` of short
-segments whose off-screen parts are frozen, so neither the cost of a token nor the cost of a
-frame grows with the reply's length. The view is anchored to its end while a reply streams
-and the user is at the bottom; scrolling up releases the anchor, scrolling back down restores
-it.
+A reply's text goes to a `ReplyBody` (see reply_body.py): `Markdown.append` once per frame
+into short segments whose off-screen parts are frozen, so neither the cost of a token nor the
+cost of a frame grows with the reply's length. The view is anchored to its end while a reply
+streams and the user is at the bottom; scrolling up releases the anchor, scrolling back to
+the bottom restores it.
 """
 
 from __future__ import annotations
@@ -74,9 +73,11 @@ class AssistantMessage(MessageBlock):
         model: str = "",
         text: str = "",
         message_id: int | None = None,
+        complete: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(text, message_id, **kwargs)
+        self.complete = complete  # reopened from history: nothing more will stream in
         self.route = dict(route or {})
         self.model = model
         self.finished = False
@@ -94,7 +95,7 @@ class AssistantMessage(MessageBlock):
         reason = Static(_one_line(self.reason_text), classes="reason", markup=False)
         reason.tooltip = self.reason_text or None
         yield reason
-        yield ReplyBody(self.text)
+        yield ReplyBody(self.text, complete=self.complete)
         notes = Static(self._notes_text(), classes="notes", markup=False)
         notes.display = bool(self.notes)
         yield notes
@@ -159,7 +160,7 @@ class AssistantMessage(MessageBlock):
     @classmethod
     def from_stored(cls, message: StoredMessage, prices: dict | None) -> AssistantMessage:
         """A reply reopened from history: no timings, but its route, tokens and cost."""
-        widget = cls(message.route, message.model, message.content, message.id)
+        widget = cls(message.route, message.model, message.content, message.id, complete=True)
         if message.route and not message.route.get("available", True):
             widget.show_error(route_reason(message.route))
         outcome = {MessageStatus.INCOMPLETE: "cancelled", MessageStatus.ERROR: "error"}.get(

@@ -1,23 +1,34 @@
-"""A reply's Markdown in segments of a few blocks, so a long reply stays cheap to lay out.
+"""A reply's Markdown in segments of a few blocks, so a long reply stays cheap to show.
+
+Streamed text reaches the screen through `Markdown.append`, which parses again only the
+document's last block, at most once per frame (`FLUSH_INTERVAL_S`): text arriving in between
+is batched, as Textual's `MarkdownStream` does, but each hand-over is awaited to the end, so
+a segment can be cut knowing exactly what it shows.
 
 Textual lays out every widget of a screen on each layout pass, and a Markdown document is a
 widget per block (more for lists), so one long reply would make every frame cost more as it
-grows. Here a reply is a column of `Segment`s, each one `Markdown` of at most
-`BLOCKS_PER_SEGMENT` top-level blocks. Only the last segment streams (Textual's
-`MarkdownStream` appends to it); once it holds more blocks than that, its finished blocks are
-sealed and the still-growing last block starts the next segment. Sealed segments far outside
-the viewport are frozen by the chat view: their Markdown is hidden behind a blank of the same
-height, so layout work follows what is on screen, not the length of the conversation.
+grows. Here a reply is a column of `Segment`s, each one `Markdown` of about
+`BLOCKS_PER_SEGMENT` top-level blocks. Only the last segment grows; once it holds more blocks
+than that, its finished blocks are sealed and the still-growing last block starts the next
+segment. Sealed segments far outside the viewport are frozen by the chat view: their Markdown
+is hidden behind a blank of the same height, so layout work follows what is on screen, not
+the length of the conversation.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
 
 BLOCKS_PER_SEGMENT = 8
+# Streamed text is handed to Markdown at most this often: each hand-over parses the last block
+# again and rebuilds its widgets, so doing it per token (hundreds a second) would cost far more
+# than once per frame, for no visible difference.
+FLUSH_INTERVAL_S = 1 / 30
 
 
 def block_starts(markdown: str) -> list[int]:
@@ -53,6 +64,7 @@ class Segment(Vertical):
     def __init__(self, markdown: str = "", sealed: bool = True) -> None:
         super().__init__()
         self.initial = markdown
+        self.text = markdown  # what this segment shows once sealed
         self.sealed = sealed
         self.frozen = False
 
@@ -82,20 +94,26 @@ class Segment(Vertical):
 class ReplyBody(Vertical):
     """The Markdown of one reply; `write` streams into it, `source` is all of it."""
 
-    def __init__(self, markdown: str = "", blocks_per_segment: int = BLOCKS_PER_SEGMENT) -> None:
+    blocks_per_segment = BLOCKS_PER_SEGMENT
+
+    def __init__(self, markdown: str = "", complete: bool = False) -> None:
+        """`complete`: a reply reopened from history, which will not grow."""
         super().__init__()
         self.source = markdown
-        self.blocks_per_segment = blocks_per_segment
+        self.complete = complete
         self._sealed_chars = 0  # how much of `source` the sealed segments hold
-        self._stream: MarkdownStream | None = None
-        pieces = split_segments(markdown, blocks_per_segment) if markdown else [""]
+        self._shown_chars = len(markdown)  # how much of `source` went to a segment
+        self._pending: list[str] = []
+        self._flush_timer: Timer | None = None
+        self._lock = asyncio.Lock()  # one hand-over, seal or stop at a time
+        pieces = split_segments(markdown, self.blocks_per_segment) if markdown else [""]
         self._sealed_chars = len(markdown) - len(pieces[-1])
         self._initial_pieces = pieces
 
     def compose(self) -> ComposeResult:
         for piece in self._initial_pieces[:-1]:
             yield Segment(piece, sealed=True)
-        yield Segment(self._initial_pieces[-1], sealed=False)
+        yield Segment(self._initial_pieces[-1], sealed=self.complete)
 
     @property
     def segments(self) -> list[Segment]:
@@ -106,42 +124,79 @@ class ReplyBody(Vertical):
         return self.segments[-1]
 
     async def write(self, fragment: str) -> None:
-        """Append streamed text; fragments arriving between frames are batched by the stream."""
+        """Append streamed text; it reaches the screen within `FLUSH_INTERVAL_S`."""
         self.source += fragment
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self._live.markdown)
-        await self._stream.write(fragment)
-        if len(self._live.markdown.children) > self.blocks_per_segment:
-            await self._seal()
+        self._pending.append(fragment)
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_INTERVAL_S, self._flush)
+
+    async def _flush(self) -> None:
+        self._flush_timer = None
+        async with self._lock:
+            await self._hand_over()
+            if len(self._live.markdown.children) > self.blocks_per_segment:
+                await self._seal()
+
+    async def _hand_over(self) -> None:
+        """Give the text written since the last frame to the live segment's stream."""
+        if not self._pending:
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._shown_chars += len(text)
+        await self._live.markdown.append(text)
 
     async def _seal(self) -> None:
-        """Keep the live segment's finished blocks; its last block starts the next segment."""
-        await self.stop()
-        live_text = self.source[self._sealed_chars :]
+        """Seal the live segment's finished blocks; its last block starts the next segment.
+
+        The finished blocks stay as they are on screen: only the last block's widget moves
+        (when Textual's blocks line up with the parser's, as they do for what it renders),
+        so sealing costs about as much as one more block.
+        """
+        live = self._live
+        # only what the live segment was given: text written meanwhile is still pending
+        live_text = self.source[self._sealed_chars : self._shown_chars]
         starts = block_starts(live_text)
-        if len(starts) < 2 or starts[-1] == 0:
+        if len(starts) < 2:
             return
         cut = starts[-1]
-        live = self._live
-        await live.markdown.update(live_text[:cut])
+        blocks = list(live.markdown.children)
+        if len(blocks) == len(starts):
+            await blocks[-1].remove()
+        else:
+            await live.markdown.update(live_text[:cut])
+        live.text = live_text[:cut]
         live.sealed = True
         self._sealed_chars += cut
         await self.mount(Segment(live_text[cut:], sealed=False))
 
     async def stop(self) -> None:
-        """Finish the stream: everything written is shown."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+        """Show everything written so far and close the stream."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        async with self._lock:
+            await self._hand_over()
 
     async def finish(self) -> None:
+        """The reply ended: show all of it; the chat view may now freeze its last segment."""
         await self.stop()
-        self._live.sealed = True
+        async with self._lock:
+            live = self._live
+            live_text = self.source[self._sealed_chars :]
+            pieces = split_segments(live_text, self.blocks_per_segment)
+            if len(pieces) > 1:  # the text came in a burst bigger than a segment
+                await live.markdown.update(pieces[0])
+                await self.mount_all([Segment(piece) for piece in pieces[1:]])
+            live.text = pieces[0]
+            live.sealed = True
+            self._sealed_chars = len(self.source)
 
     async def clear(self) -> None:
         """Start again empty (a local tier died mid-reply and the next one answers anew)."""
         await self.stop()
         await self.remove_children()
         self.source = ""
-        self._sealed_chars = 0
+        self._sealed_chars = self._shown_chars = 0
+        self._pending.clear()
         await self.mount(Segment("", sealed=False))

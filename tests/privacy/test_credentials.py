@@ -61,3 +61,18 @@ def test_spans_point_at_the_secret() -> None:
 def test_entropy_separates_words_from_random_strings() -> None:
     assert shannon_entropy("aaaaaaaa") == 0
     assert shannon_entropy("Xq9#Lm2$Vb7!") > shannon_entropy("mississippi")
+
+
+@pytest.mark.parametrize(
+    ("plugin", "kind"),
+    [
+        ("AWSKey", "AWS_KEY"),
+        ("SlackToken", "SLACK_TOKEN"),
+        ("JwtToken", "JWT_TOKEN"),
+        ("NpmToken", "NPM_TOKEN"),
+    ],
+)
+def test_detect_secrets_plugin_names_become_readable_types(plugin: str, kind: str) -> None:
+    from localfirst.privacy.credentials import _snake_upper
+
+    assert _snake_upper(plugin) == kind

@@ -297,9 +297,14 @@ def _detect_secrets_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         name = plugin_class.__name__
         if not issubclass(plugin_class, RegexBasedDetector) or name in _DETECT_SECRETS_SKIP:
             continue
-        kind = re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Detector")).upper()
+        kind = _snake_upper(name.removesuffix("Detector"))
         patterns.extend((f"{kind}_SECRET", rx) for rx in plugin_class().denylist)
     return tuple(patterns)
+
+
+def _snake_upper(camel: str) -> str:
+    """'AWSKey' -> 'AWS_KEY', 'SlackToken' -> 'SLACK_TOKEN': acronyms stay whole."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", camel).upper()
 
 
 def _value_span(match: re.Match[str]) -> tuple[int, int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from localfirst.models.presets import default_preset
 from localfirst.tui.screens.onboarding import OnboardingScreen
 
 from .conftest import TERMINAL_SIZE, make_app, send, settle
@@ -15,10 +16,9 @@ async def test_first_run_without_a_model_opens_the_welcome_screen(bare_services)
         assert app.chat_screen.status_bar.status_text("model") == "off: none installed"
         words = " ".join(str(w.render()) for w in app.screen.query("Static, Button"))
         assert "No local model is installed yet" in words
-        if app.screen.offer is None:  # this build cannot download: say how to install by hand
-            assert "localfirst models pull" in words and "localfirst models import" in words
-        else:
-            assert f"Download {app.screen.offer.name}" in words
+        offer = app.screen.offer
+        assert offer is not None and offer.name == default_preset().name
+        assert offer.label in words  # the suggested model, with its size
         assert "Settings (F2) → Cloud" in words  # how to add a key later
 
 
@@ -56,3 +56,29 @@ async def test_importing_a_gguf_from_the_welcome_screen_loads_it(
         assert not isinstance(app.screen, OnboardingScreen)
         assert bare_services.local_model_name() is not None
         assert app.chat_screen.status_bar.status_text("model").startswith("ready:")
+
+
+async def test_the_suggested_model_downloads_with_progress_and_loads(
+    bare_services, hub_server, test_model_path, test_model_sha256, monkeypatch
+) -> None:
+    preset = default_preset()
+    # the loopback Hub serves the test model under the suggested preset's repo and file
+    hub_server.host(preset.repo, preset.file, test_model_path, sha256=test_model_sha256)
+    for name, value in hub_server.env.items():
+        monkeypatch.setenv(name, value)
+    app = make_app(bare_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OnboardingScreen)
+        await pilot.click("#download")
+        await settle(pilot)
+        while app.statuses["model"][0] == "busy":  # the downloaded copy loads in a worker
+            await pilot.pause(0.05)
+        assert not isinstance(app.screen, OnboardingScreen)
+        assert screen.downloaded == test_model_path.stat().st_size  # progress reached the end
+        assert app.chat_screen.status_bar.status_text("model") == f"ready: {preset.name}"
+        installed = bare_services.registry.get(preset.name)
+        assert installed is not None and installed.source == preset.source
+        assert bare_services.registry.default_name() == preset.name
+        assert len(hub_server.downloads()) == 1

@@ -78,4 +78,16 @@ def test_settings_cloud_keys(tui_services, snap_compare) -> None:
 
 
 def test_onboarding_without_a_model(bare_services, snap_compare) -> None:
-    assert snap_compare(make_app(bare_services), terminal_size=TERMINAL_SIZE, run_before=_ready)
+    from localfirst.tui.downloads import DownloadOffer
+
+    async def with_fixed_offer(pilot) -> None:
+        await settle(pilot)
+        # the real suggestion depends on this machine's memory: show a fixed one
+        pilot.app.screen._show_offer(
+            DownloadOffer("gemma-3-1b", "Gemma 3 1B", 806_058_240, "fits in 16 GB of RAM")
+        )
+        await _ready(pilot)
+
+    assert snap_compare(
+        make_app(bare_services), terminal_size=TERMINAL_SIZE, run_before=with_fixed_offer
+    )

@@ -157,6 +157,7 @@ class LocalFirstApp(App[int]):
 
     def start_background_work(self) -> None:
         self._keep_long_lived_out_of_collections()
+        self.import_markdown()
         self.load_model()
         self.warm_up_gate()
         self.check_cloud()
@@ -167,6 +168,13 @@ class LocalFirstApp(App[int]):
         the garbage collector's sight: a full collection then walks only newer objects, so
         its pauses stay short. These objects live as long as the app does."""
         gc.freeze()
+
+    @work(thread=True, group="imports", exit_on_error=False)
+    def import_markdown(self) -> None:
+        """Import the Markdown widget now, off the main thread: the first frame did not need
+        it, and the first reply should not wait for it."""
+        import markdown_it  # noqa: F401
+        import textual.widgets._markdown  # noqa: F401
 
     @work(thread=True, group="model", exclusive=True, exit_on_error=False)
     def load_model(self) -> None:

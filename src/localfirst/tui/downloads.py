@@ -1,11 +1,13 @@
-"""The one seam between the TUI and model downloads (issue 6, `localfirst.models.hub`).
+"""The TUI's one seam to model downloads (`localfirst.models.presets` and `.hub`).
 
-Onboarding and the settings screen only call these two functions, so wiring in the hub when
-it lands touches this file alone. Until then they say how to install a model by hand.
+Onboarding and the settings screen call only these two functions, from worker threads:
+choosing the preset probes the machine (llama.cpp's GPU backend, nvidia-smi) and a download
+moves gigabytes, so neither may run on the UI thread.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,50 +19,71 @@ if TYPE_CHECKING:
     from localfirst.services import Services
 
 MANUAL_INSTALL_HINT = (
-    "run `localfirst models pull` to download the default model, "
+    "run `localfirst models pull` to download the suggested model, "
     "or `localfirst models import FILE.gguf` for a GGUF file you have"
 )
 
-# (bytes done, bytes total or 0 when unknown)
+# (bytes done, bytes in all; 0 when unknown)
 Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class DownloadOffer:
-    """What the onboarding button offers: a preset's name and its download size."""
+    """The preset suggested for this machine, and why."""
 
     name: str
-    size_bytes: int | None = None
+    title: str
+    size_bytes: int
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"Download {self.name} ({human_size(self.size_bytes)})"
 
 
-def default_model_offer() -> DownloadOffer | None:
-    """The default preset, or None while this build cannot download models."""
+def human_size(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def suggest_download() -> DownloadOffer | None:
+    """The preset that suits this machine (blocking), or None when this build has no presets."""
     try:
-        from localfirst.models import hub  # type: ignore[attr-defined]
+        from localfirst.models.presets import choose_preset, load_presets, probe_machine
     except ImportError:
         return None
-    preset = getattr(hub, "default_preset", None)
-    if preset is None:
-        return None
-    try:
-        chosen = preset()
-    except Exception:
-        return None
-    return DownloadOffer(str(chosen.name), getattr(chosen, "size_bytes", None))
+    machine = probe_machine()
+    choice = choose_preset(load_presets(), machine)
+    preset = choice.preset
+    return DownloadOffer(
+        preset.name, preset.title, preset.size, f"{choice.reason} ({machine.describe()})"
+    )
 
 
-def download_default_model(services: Services, progress: Progress) -> InstalledModel:
-    """Download and register the default preset (blocking: call from a worker thread).
+def download(
+    services: Services, offer: DownloadOffer, progress: Progress, cancel: threading.Event
+) -> InstalledModel:
+    """Download `offer` into the Hugging Face cache and make it the default model (blocking).
 
-    Expects `localfirst.models.hub.pull(preset_name | None, registry, progress=...)`.
+    Raises a UserError saying what to do (offline, no disk space, Hub unreachable...); a
+    cancelled download raises `DownloadCancelled`, and starting it again resumes it.
     """
-    try:
-        from localfirst.models import hub  # type: ignore[attr-defined]
-    except ImportError:
-        raise UserError("this build cannot download models yet", MANUAL_INSTALL_HINT) from None
     if services.offline:
         raise UserError("offline mode is on: models cannot be downloaded", MANUAL_INSTALL_HINT)
-    pull = getattr(hub, "pull", None)
-    if pull is None:
-        raise UserError("this build cannot download models yet", MANUAL_INSTALL_HINT)
-    return pull(None, services.registry, progress=progress)
+    try:
+        from localfirst.models.hub import pull_preset
+        from localfirst.models.presets import get_preset
+    except ImportError:
+        raise UserError("this build cannot download models", MANUAL_INSTALL_HINT) from None
+    preset = get_preset(offer.name)
+    if preset is None:
+        raise UserError(f"no preset named '{offer.name}'", MANUAL_INSTALL_HINT)
+    return pull_preset(
+        preset,
+        services.registry,
+        make_default=True,
+        progress=lambda report: progress(report.downloaded, report.total),
+        cancel=cancel,
+    )

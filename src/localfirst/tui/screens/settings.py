@@ -7,6 +7,7 @@ masked and emptied after saving, and no key is ever shown back.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -27,7 +28,13 @@ from textual.widgets import (
 )
 
 from localfirst.errors import UserError
-from localfirst.tui.downloads import MANUAL_INSTALL_HINT, default_model_offer
+from localfirst.tui.downloads import (
+    MANUAL_INSTALL_HINT,
+    DownloadOffer,
+    download,
+    human_size,
+    suggest_download,
+)
 
 if TYPE_CHECKING:
     from localfirst.services import Services
@@ -35,13 +42,6 @@ if TYPE_CHECKING:
 
 PROVIDERS = ("anthropic", "openai")  # mirrors localfirst.keys.store.PROVIDERS
 KEY_SOURCES = {"keyring": "stored in the keyring", "env": "from the environment", None: "no key"}
-
-
-def human_size(size: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
 
 
 def parse_terms(text: str) -> list[str]:
@@ -63,6 +63,8 @@ class SettingsScreen(Screen):
         super().__init__(id="settings")
         self.services = services
         self.initial_tab = tab
+        self.offer: DownloadOffer | None = None
+        self.cancel_download = threading.Event()
 
     def compose(self) -> ComposeResult:
         config = self.services.config
@@ -76,15 +78,10 @@ class SettingsScreen(Screen):
                 with Horizontal(classes="row"):
                     yield Input(placeholder="/path/to/model.gguf", id="import-path")
                     yield Button("Import GGUF", id="import-model")
-                offer = default_model_offer()
-                if offer is not None:
-                    yield Button(f"Download {offer.name}", id="download-model")
-                else:
-                    yield Static(
-                        "To download a model: " + MANUAL_INSTALL_HINT + ".",
-                        classes="hint",
-                        markup=False,
-                    )
+                with Horizontal(classes="row"):
+                    yield Button("Finding a model to suggest…", id="download-model", disabled=True)
+                    yield Button("Stop download", id="stop-download", disabled=True)
+                yield Static("", id="download-status", classes="hint", markup=False)
             with TabPane("Cloud", id="cloud"), VerticalScroll():
                 yield Static(
                     "Hard prompts without private data may go to a cloud model. Keys are "
@@ -178,6 +175,7 @@ class SettingsScreen(Screen):
         table.add_columns("", "Name", "Size", "Architecture", "Context", "Chat template", "Source")
         self.show_models()
         self.detect_hardware()
+        self.find_offer()
         self.show_key_status()
         self.show_threshold()
 
@@ -256,30 +254,75 @@ class SettingsScreen(Screen):
         self.app.call_from_thread(self._model_installed, model.name)
 
     def _model_installed(self, name: str) -> None:
+        if not self.is_mounted:
+            return
         self.query_one("#import-path", Input).value = ""
         self.show_models()
         self.notify(f"Imported {name}")
         if self.app.statuses["model"][0] != "ready":
             self.app.load_model()
 
+    @work(thread=True, group="offer", exit_on_error=False)
+    def find_offer(self) -> None:
+        try:
+            offer = suggest_download()
+        except Exception:  # probing the machine must not break the settings screen
+            offer = None
+        self.app.call_from_thread(self._show_offer, offer)
+
+    def _show_offer(self, offer: DownloadOffer | None) -> None:
+        self.offer = offer
+        button = self.query_one("#download-model", Button)
+        status = self.query_one("#download-status", Static)
+        if offer is None:
+            button.display = False
+            self.query_one("#stop-download", Button).display = False
+            status.update("To download a model: " + MANUAL_INSTALL_HINT + ".")
+            return
+        button.label = offer.label
+        button.disabled = False
+        status.update(
+            f"Suggested: {offer.title}, {offer.reason}. Leaving this screen stops a download; "
+            "starting it again resumes it."
+        )
+
     @work(thread=True, group="install", exclusive=True, exit_on_error=False)
     def download_model(self) -> None:
-        from localfirst.tui.downloads import download_default_model
+        assert self.offer is not None
+        self.cancel_download.clear()
 
         def progress(done: int, total: int) -> None:
-            percent = f"{done * 100 // total}%" if total else f"{done / 1e6:.0f} MB"
-            self.app.call_from_thread(
-                self.app.set_status, "model", "busy", f"downloading {percent}"
-            )
+            text = f"{done * 100 // total}%" if total else human_size(done)
+            self.app.call_from_thread(self._download_progress, f"downloading {text}")
 
         try:
-            model = download_default_model(self.services, progress)
+            model = download(self.services, self.offer, progress, self.cancel_download)
         except Exception as exc:  # a failed download is a message, never a crash
             text = str(exc) if isinstance(exc, UserError) else f"download failed: {exc}"
-            self.app.call_from_thread(self.notify, text, severity="error", timeout=10)
-            self.app.call_from_thread(self.app.load_model)
+            self.app.call_from_thread(self._download_ended, text, True)
+            self.app.call_from_thread(self.app.load_model)  # puts the model status back
             return
+        self.app.call_from_thread(self._download_ended, f"Downloaded {model.name}", False)
         self.app.call_from_thread(self._model_installed, model.name)
+        self.app.call_from_thread(self.app.load_model)  # it is the default now
+
+    def on_unmount(self) -> None:
+        self.cancel_download.set()  # leaving the screen stops a download; pulling resumes it
+
+    def _download_progress(self, text: str) -> None:
+        self.app.set_status("model", "busy", text)
+        if not self.is_mounted:
+            return
+        self.query_one("#download-status", Static).update(text.capitalize())
+
+    def _download_ended(self, text: str, error: bool) -> None:
+        if error:
+            self.notify(text, severity="error", timeout=10)
+        if not self.is_mounted:
+            return
+        self.query_one("#download-model", Button).disabled = False
+        self.query_one("#stop-download", Button).disabled = True
+        self.query_one("#download-status", Static).update(text)
 
     # cloud keys
 
@@ -396,8 +439,12 @@ class SettingsScreen(Screen):
             self.use_selected_model()
         elif button == "import-model":
             self.import_model(self.query_one("#import-path", Input).value)
-        elif button == "download-model":
+        elif button == "download-model" and self.offer is not None:
+            event.button.disabled = True
+            self.query_one("#stop-download", Button).disabled = False
             self.download_model()
+        elif button == "stop-download":
+            self.cancel_download.set()
         elif button.startswith("save-key-"):
             provider = button.removeprefix("save-key-")
             key = self.query_one(f"#key-{provider}", Input).value

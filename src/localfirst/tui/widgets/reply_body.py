@@ -18,11 +18,14 @@ the length of the conversation.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import Markdown
+
+if TYPE_CHECKING:  # imported on first use: it is not needed for the first frame
+    from textual.widgets import Markdown
 
 BLOCKS_PER_SEGMENT = 8
 # Streamed text is handed to Markdown at most this often: each hand-over parses the last block
@@ -69,10 +72,14 @@ class Segment(Vertical):
         self.frozen = False
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown
+
         yield Markdown(self.initial)
 
     @property
     def markdown(self) -> Markdown:
+        from textual.widgets import Markdown
+
         return self.query_one(Markdown)
 
     def freeze(self) -> None:

@@ -110,6 +110,8 @@ class ConversationSidebar(Vertical):
     async def reload(self, current_id: int | None = None) -> None:
         """Show the conversations (or the search hits, while a search is typed)."""
         self.current_id = current_id
+        if not self.list_view.is_attached:  # the app is closing
+            return
         if self.query_text:
             await self._show_hits(self.query_text)
             return

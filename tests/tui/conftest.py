@@ -44,11 +44,26 @@ def _factory(built):
     return build
 
 
+@pytest.fixture(scope="session")
+def one_thread_llama(test_model_path: Path):
+    """The test model on one thread: on a busy 2-core machine llama.cpp's threads wait on
+    each other and two of them run 20-50 times slower than one (0.6 vs 40 tokens/s here)."""
+    from localfirst.backends.llama_backend import LlamaBackend
+    from localfirst.config import LocalConfig
+
+    backend = LlamaBackend(
+        str(test_model_path), "gemma-3-270m", LocalConfig(context_size=1024, threads=1)
+    )
+    backend.load()
+    return backend
+
+
 @pytest.fixture
-def tui_services(services, shared_gate, fail_keys):
+def tui_services(services, shared_gate, fail_keys, one_thread_llama):
     """`services` with the shared gate, the test spaCy pipeline in config, and no keyring."""
     from localfirst.routing.router import Router
 
+    services._local_backend = one_thread_llama
     privacy = dataclasses.replace(services.config.privacy, spacy_model=TEST_SPACY_MODEL)
     services.config = dataclasses.replace(services.config, privacy=privacy)
     services.router = Router(

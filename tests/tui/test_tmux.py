@@ -30,6 +30,7 @@ CONFIG = f"""\
 max_tokens = 8
 context_size = 1024
 temperature = 0.0
+threads = 1
 
 [privacy]
 spacy_model = "{TEST_SPACY_MODEL}"

@@ -38,6 +38,9 @@ class Indicator(Static):
         for name in STATE_MARKS:
             self.set_class(name == state, f"-{name}")
         self.update(f"{STATE_MARKS[state]} {self.label} {text}".rstrip())
+        # A change that keeps the width could be skipped by the compositor before the first
+        # layout, leaving "checking…" on screen; ask for a layout pass explicitly.
+        self.refresh(layout=True)
 
 
 class ModeChip(Static):

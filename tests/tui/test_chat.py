@@ -139,3 +139,15 @@ async def test_retry_answers_the_last_message_again(tui_services) -> None:
         messages = tui_services.history.messages(app.chat_screen.session.conversation.id)
         assert len(replies) == 1 and [m.role for m in messages] == [Role.USER, Role.ASSISTANT]
         assert messages[-1].id != first_id and replies[0].message_id == messages[-1].id
+
+
+async def test_new_chat_twice_in_a_row_shows_one_welcome(tui_services) -> None:
+    app = make_app(tui_services, background_work=False)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await pilot.pause()
+        while len(app.screen_stack) > 1:
+            app.pop_screen()
+        await pilot.press("ctrl+n", "ctrl+n")
+        await pilot.pause()
+        assert len(app.chat_screen.chat.query("#welcome")) == 1
+        assert app.chat_screen.session.conversation is None

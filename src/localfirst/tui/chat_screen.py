@@ -128,7 +128,7 @@ class ChatScreen(Screen):
         self.status_bar.set_mode(self.session.mode)
         for part, (state, text, detail) in self.app.statuses.items():
             self.status_bar.set_status(part, state, text, detail)
-        self.chat.clear_messages(self.welcome_text())
+        await self.chat.clear_messages(self.welcome_text())
         self.prompt.focus()
         self.call_after_refresh(self.sidebar.reload)
 
@@ -361,7 +361,7 @@ class ChatScreen(Screen):
             return
         self.session = self.services.new_session()
         self.session.mode = self.app.session_mode
-        self.chat.clear_messages(self.welcome_text())
+        await self.chat.clear_messages(self.welcome_text())
         self.status_bar.set_title("")
         await self.sidebar.reload(None)
         self.prompt.focus()

@@ -233,10 +233,10 @@ class ChatView(VerticalScroll):
             else:
                 segment.freeze()
 
-    def clear_messages(self, welcome: str = "") -> None:
-        self.remove_children()
+    async def clear_messages(self, welcome: str = "") -> None:
+        await self.remove_children()
         if welcome:
-            self.mount(Welcome(welcome, id="welcome"))
+            await self.mount(Welcome(welcome, id="welcome"))
 
     def set_welcome(self, text: str) -> None:
         for widget in self.query("#welcome"):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import fcntl
+import gc
 import itertools
 import json
 import os
@@ -156,6 +157,19 @@ def run_child(mode: str, tokens: int, rate: float, out: Path) -> None:
     frames: list[float] = []
     marks: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    full_collections: list[tuple[float, float]] = []  # (start, seconds)
+    collection_started: list[float] = []
+
+    def time_full_collections(phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            collection_started[:] = [time.perf_counter()]
+        elif collection_started:
+            start = collection_started.pop()
+            full_collections.append((start, time.perf_counter() - start))
+
+    gc.callbacks.append(time_full_collections)
 
     class BenchApp(LocalFirstApp):
         def _display(self, screen, renderable) -> None:
@@ -192,6 +206,7 @@ def run_child(mode: str, tokens: int, rate: float, out: Path) -> None:
         while len(app.screen_stack) > 1:  # "Look around first": no model is needed here
             app.pop_screen()
         screen = app.chat_screen
+        gc.freeze()  # as the app does once start-up work is loaded (background work is off here)
         screen.session = ChatSession(services.history, route, Scripted())
         await screen.chat.add_user("Explain how to read a CSV file, step by step.")
         await screen.render_events(counted(screen.session.send("Explain, step by step.")))
@@ -206,6 +221,7 @@ def run_child(mode: str, tokens: int, rate: float, out: Path) -> None:
             "frames": [t for t in frames if marks["first"] <= t <= marks["end"]],
             "marks": marks,
             "cpu": cpu,
+            "full_collections": full_collections,
             "shown_chars": len(reply.body.source),
             "text_chars": len("".join(pieces)),
         }
@@ -309,7 +325,10 @@ def summarise(result: dict) -> dict:
     for start, end in itertools.pairwise(bounds):
         inside = [b - a for a, b in gaps if start <= a < end]
         median_gap_by_quarter.append(statistics.median(inside) if inside else float("nan"))
+    collections = result["full_collections"]
     return {
+        "gc_during": sum(1 for start, _ in collections if marks["first"] <= start <= marks["done"]),
+        "gc_after": max((s for start, s in collections if start > marks["done"]), default=0.0),
         "cpu": cpu["end"] - cpu["first"],
         "per_1k": per_1k,
         "median_gaps": median_gap_by_quarter,
@@ -409,6 +428,8 @@ def main() -> None:
             lambda r: " ".join(f"{v * 1000:.0f}" for v in r["median_gaps"]),
         ),
         row("worst gap between frames", lambda r: f"{r['worst_gap'] * 1000:.0f} ms"),
+        row("full GCs while streaming", lambda r: str(r["gc_during"])),
+        row("full GC once the reply is shown", lambda r: f"{r['gc_after'] * 1000:.0f} ms"),
         row("frames painted", lambda r: str(r["frames"])),
         row("stream wall time", lambda r: f"{r['wall']:.1f} s"),
         row("whole reply shown", lambda r: "yes" if r["complete"] else "NO"),

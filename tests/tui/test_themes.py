@@ -67,3 +67,4 @@ async def test_a_saved_theme_that_is_gone_falls_back_to_the_default(tui_services
         assert app.theme == "localfirst-dark"
         assert "sunset" in app.available_themes  # the user's folder is read at start-up
         assert any("no-such-theme" in str(n.message) for n in app._notifications)
+        assert not tui_services.paths.config_file.exists()  # the fallback is not saved

@@ -60,7 +60,8 @@ class LocalFirstApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_themes()
-        self.theme_changed_signal.subscribe(self, self._save_theme)
+        # subscribed once the start-up theme is applied: a fallback is not the user's choice
+        self.call_after_refresh(self.theme_changed_signal.subscribe, self, self._save_theme)
         if self.services.local_model_name() is None:
             self.set_status("model", "off", "none installed")
             from localfirst.tui.screens.onboarding import OnboardingScreen

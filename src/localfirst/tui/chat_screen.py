@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def full_collections_deferred() -> Iterator[None]:
-    """No full garbage collection while a reply streams; one right after it.
+def full_collections_deferred(after_next_frame: Callable[..., object]) -> Iterator[None]:
+    """No full garbage collection while a reply streams; one once its last frame is painted.
 
     A full collection walks every object, and a screen of Markdown is many thousands of
     them: mid-stream it would freeze the view for a few hundred milliseconds. The young
@@ -65,7 +65,7 @@ def full_collections_deferred() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.collect()
+        after_next_frame(gc.collect)
 
 
 class ChatScreen(Screen):
@@ -248,7 +248,7 @@ class ChatScreen(Screen):
 
     async def render_events(self, events: AsyncIterator[SessionEvent]) -> AssistantMessage | None:
         """Show a reply's events as they come; used for sends, retries and the benchmark."""
-        with full_collections_deferred():
+        with full_collections_deferred(self.app.call_after_refresh):
             return await self._render_events(events)
 
     async def _render_events(self, events: AsyncIterator[SessionEvent]) -> AssistantMessage | None:

@@ -194,7 +194,8 @@ class ChatView(VerticalScroll):
     """The turns of the open conversation, newest at the bottom.
 
     After each scroll or layout change, sealed reply segments more than a screen away from
-    the viewport are frozen and those coming near are thawed (see `reply_body`).
+    the viewport are frozen (their widgets dropped) and those coming near are rebuilt (see
+    `reply_body`).
     """
 
     def __init__(self, **kwargs) -> None:
@@ -206,9 +207,9 @@ class ChatView(VerticalScroll):
         self.watch(self, "virtual_size", self.schedule_freeze, init=False)
 
     def on_resize(self) -> None:
-        # heights of frozen blanks were measured at the old width: measure everything again
-        for segment in self._segments():
-            segment.thaw()
+        # Blanks keep the height measured at the old width until they thaw: far off screen
+        # that is only a scroll position a little off, and rebuilding every segment of a long
+        # chat on each resize would cost far more.
         self.schedule_freeze()
 
     def schedule_freeze(self) -> None:

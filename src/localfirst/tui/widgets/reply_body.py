@@ -11,8 +11,9 @@ grows. Here a reply is a column of `Segment`s, each one `Markdown` of about
 `BLOCKS_PER_SEGMENT` top-level blocks. Only the last segment grows; once it holds more blocks
 than that, its finished blocks are sealed and the still-growing last block starts the next
 segment. Sealed segments far outside the viewport are frozen by the chat view: their Markdown
-is hidden behind a blank of the same height, so layout work follows what is on screen, not
-the length of the conversation.
+is dropped for a blank of the same height and rebuilt from the text when it comes near, so
+layout work, memory and the garbage collector's walks follow what is on screen, not the
+length of the conversation.
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ def split_segments(markdown: str, blocks_per_segment: int = BLOCKS_PER_SEGMENT) 
 
 
 class Segment(Vertical):
-    """One Markdown of a few blocks; sealed once no more text will go into it."""
+    """One Markdown of a few blocks; sealed once no more text will go into it.
+
+    A frozen segment holds no widgets at all, only its text and its height: its Markdown is
+    removed, so neither layout nor memory nor the garbage collector's walk grows with what
+    is out of sight. Thawing builds the Markdown again from the text, keeping the blank's
+    height until it is in place, so nothing on screen moves.
+    """
 
     def __init__(self, markdown: str = "", sealed: bool = True) -> None:
         super().__init__()
@@ -70,32 +77,54 @@ class Segment(Vertical):
         self.text = markdown  # what this segment shows once sealed
         self.sealed = sealed
         self.frozen = False
+        self._thawing = False
+        # held directly, not looked up: Textual's query cache would keep a dropped one alive
+        self._markdown: Markdown | None = None
 
     def compose(self) -> ComposeResult:
         from textual.widgets import Markdown
 
-        yield Markdown(self.initial)
+        self._markdown = Markdown(self.initial)
+        yield self._markdown
 
     @property
     def markdown(self) -> Markdown:
-        from textual.widgets import Markdown
-
-        return self.query_one(Markdown)
+        if self._markdown is None:
+            raise LookupError("a frozen segment has no Markdown; thaw it first")
+        return self._markdown
 
     def freeze(self) -> None:
-        """Stand in a blank of the same height for the Markdown (it is out of sight)."""
-        if self.frozen or not self.sealed or self.size.height == 0:
+        """Replace the Markdown with a blank of the same height (it is out of sight)."""
+        if self.frozen or self._thawing or not self.sealed or self.size.height == 0:
             return
         self.styles.height = self.size.height
-        self.markdown.display = False
         self.frozen = True
+        markdown, self._markdown = self._markdown, None
+        if markdown is not None:
+            self.call_later(self._drop, markdown)
+
+    async def _drop(self, markdown: Markdown) -> None:
+        await markdown.remove()
+        # Textual keeps a container's last arrangements and its last list of displayed
+        # children, either of which would keep the removed widgets alive: let both go.
+        self._clear_arrangement_cache()
+        _ = self.displayed_children  # recomputed, now empty
 
     def thaw(self) -> None:
-        if not self.frozen:
-            return
-        self.markdown.display = True
-        self.styles.height = "auto"
-        self.frozen = False
+        if self.frozen and not self._thawing:
+            self._thawing = True
+            self.call_later(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        from textual.widgets import Markdown
+
+        try:
+            self._markdown = Markdown(self.text)
+            await self.mount(self._markdown)  # returns once its blocks are mounted
+            self.styles.height = "auto"
+            self.frozen = False
+        finally:
+            self._thawing = False
 
 
 class ReplyBody(Vertical):

@@ -42,6 +42,20 @@ def check_installed_app(exe: Path, cwd: Path, env: dict[str, str]) -> None:
     assert "Traceback" not in doctor.stderr
 
 
+def cached_llama_wheel_links() -> list[str]:
+    """--find-links to the llama-cpp-python wheel pip built when the project was set up.
+
+    Without it pip may miss its own cache for a new venv and compile llama.cpp again
+    (about 7 minutes); a test must never do that.
+    """
+    listed = subprocess.run(
+        [sys.executable, "-m", "pip", "cache", "list", "llama_cpp_python", "--format=abspath"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return [arg for path in listed for arg in ("--find-links", str(Path(path).parent))]
+
+
 @pytest.fixture
 def outside(tmp_path: Path, isolated_dirs: dict[str, str]) -> tuple[Path, dict[str, str]]:
     cwd = tmp_path / "elsewhere"
@@ -63,7 +77,7 @@ def test_wheel_installs_in_a_fresh_venv_and_runs(tmp_path: Path, outside) -> Non
     # cached llama-cpp-python wheel and compile llama.cpp again (about 7 minutes).
     pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin/python")]
     run(
-        [*pip, "install", "--quiet", str(wheel)],
+        [*pip, "install", "--quiet", *cached_llama_wheel_links(), str(wheel)],
         cwd,
         {**os.environ, **env, "PATH": os.environ["PATH"]},
     )

@@ -51,3 +51,9 @@ def test_one_line_reason_elides_a_long_detail_but_keeps_the_verdict() -> None:
     assert _one_line("complexity 0.82 ≥ 0.50 (code): escalated") == (
         "complexity 0.82 ≥ 0.50 (code): escalated"
     )
+
+
+def test_a_redacted_cloud_reply_says_so_on_its_badge() -> None:
+    route = {"target": "cloud", "model": "anthropic/claude-x", "redacted": True, "reasons": ["r"]}
+    assert route_label(route) == "☁ anthropic/claude-x (redacted)"
+    assert route_label({**route, "redacted": False}) == "☁ anthropic/claude-x"

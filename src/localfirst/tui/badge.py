@@ -23,7 +23,8 @@ def route_label(route: Mapping | None, model: str = "") -> str:
         return f"{LOCAL_ICON} local" + (f" · {model}" if model else "")
     name = model or route.get("model") or ""
     if is_cloud(route):
-        return f"{CLOUD_ICON} {name or 'cloud'}"
+        redacted = " (redacted)" if route.get("redacted") else ""
+        return f"{CLOUD_ICON} {name or 'cloud'}{redacted}"
     return f"{LOCAL_ICON} local" + (f" · {name}" if name else "")
 
 

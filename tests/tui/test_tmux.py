@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,15 +37,15 @@ spacy_model = "{TEST_SPACY_MODEL}"
 
 
 class Tmux:
-    """One private tmux server (its own socket) running one command in a fixed-size pane."""
+    """One private tmux server (its socket in the test's folder) running one command."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.socket = f"localfirst-test-{uuid.uuid4().hex[:8]}"
+    def __init__(self, env: dict[str, str], socket: Path) -> None:
+        self.socket = str(socket)
         self.env = env
 
     def run(self, *args: str) -> str:
         result = subprocess.run(
-            ["tmux", "-u", "-L", self.socket, *args],
+            ["tmux", "-u", "-S", self.socket, *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -80,11 +79,13 @@ class Tmux:
             time.sleep(0.2)
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], env=self.env, check=False)
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], env=self.env, check=False)
 
 
 @pytest.fixture
-def terminal(isolated_dirs: dict[str, str], test_model_path: Path) -> Iterator[Tmux]:
+def terminal(
+    isolated_dirs: dict[str, str], test_model_path: Path, tmp_path: Path
+) -> Iterator[Tmux]:
     env = {
         **isolated_dirs,
         "LANG": "C.UTF-8",
@@ -103,7 +104,7 @@ def terminal(isolated_dirs: dict[str, str], test_model_path: Path) -> Iterator[T
         check=True,
         capture_output=True,
     )
-    tmux = Tmux(env)
+    tmux = Tmux(env, tmp_path / "tmux.sock")
     try:
         yield tmux
     finally:

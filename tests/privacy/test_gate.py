@@ -37,10 +37,12 @@ from .conftest import TEST_SPACY_MODEL
             "I was diagnosed with bipolar disorder last spring; how do I tell my boss?",
             "HEALTH_INFO",
         ),
-        ("export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"),
+        ("export AWS_ACCESS_KEY_ID=" + "AKIA" + "IOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"),
         ("token = 'ghp_XIxB7KMNdAr3zqWtQqhE94qglHqOzn1D1stg'", "GITHUB_TOKEN"),
         (
-            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+            "-----BEGIN RSA "
+            + "PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA "
+            + "PRIVATE KEY-----",
             "PRIVATE_KEY",
         ),
         ("db_password = 'hunter2-Staging!'", "PASSWORD"),

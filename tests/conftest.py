@@ -42,7 +42,9 @@ def llama_backend(test_model_path: Path):
     from localfirst.backends.llama_backend import LlamaBackend
     from localfirst.config import LocalConfig
 
-    backend = LlamaBackend(str(test_model_path), "gemma-3-270m", LocalConfig(context_size=1024))
+    # One thread: with two, llama.cpp's OpenMP team crawls whenever another process is busy.
+    config = LocalConfig(context_size=1024, threads=1)
+    backend = LlamaBackend(str(test_model_path), "gemma-3-270m", config)
     backend.load()
     return backend
 

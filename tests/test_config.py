@@ -46,7 +46,13 @@ def test_bad_config_names_the_key_and_the_file(tmp_path: Path, text: str, expect
 def test_rendered_config_reads_back_to_the_same_values() -> None:
     import tomllib
 
-    config = config_from_dict({"local": {"threads": 3}, "privacy": {"deny_terms": ["Acme"]}})
+    config = config_from_dict(
+        {
+            "local": {"threads": 3},
+            "privacy": {"deny_terms": ["Acme"]},
+            "cloud": {"prices": {"gpt-5.1": {"input": 1.25, "output": 10.0}}},
+        }
+    )
     rendered = tomllib.loads(render_config(config))
     assert config_from_dict(rendered) == config
 

@@ -380,6 +380,13 @@ def render_config(config: Config) -> str:
     return "\n".join(lines)
 
 
+def _toml_key(key: str) -> str:
+    """A bare key where TOML allows one, else quoted (model ids such as gpt-5.1 hold dots)."""
+    import re
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -388,7 +395,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
     return repr(value)
 
 

@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# pip's own cache, resolved before any fixture points XDG_CACHE_HOME at a temporary folder:
+# it holds the llama-cpp-python wheel built at set-up, which a test must never compile again.
+PIP_CACHE_DIR = os.environ.get("PIP_CACHE_DIR") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip"
+)
 # Building and installing take minutes on 2 cores, more than the suite-wide timeout.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -43,15 +48,12 @@ def check_installed_app(exe: Path, cwd: Path, env: dict[str, str]) -> None:
 
 
 def cached_llama_wheel_links() -> list[str]:
-    """--find-links to the llama-cpp-python wheel pip built when the project was set up.
-
-    Without it pip may miss its own cache for a new venv and compile llama.cpp again
-    (about 7 minutes); a test must never do that.
-    """
+    """--find-links to the llama-cpp-python wheel pip built when the project was set up."""
     listed = subprocess.run(
         [sys.executable, "-m", "pip", "cache", "list", "llama_cpp_python", "--format=abspath"],
         capture_output=True,
         text=True,
+        env={**os.environ, "PIP_CACHE_DIR": PIP_CACHE_DIR},
     ).stdout.split()
     return [arg for path in listed for arg in ("--find-links", str(Path(path).parent))]
 
@@ -79,7 +81,7 @@ def test_wheel_installs_in_a_fresh_venv_and_runs(tmp_path: Path, outside) -> Non
     run(
         [*pip, "install", "--quiet", *cached_llama_wheel_links(), str(wheel)],
         cwd,
-        {**os.environ, **env, "PATH": os.environ["PATH"]},
+        {**os.environ, **env, "PATH": os.environ["PATH"], "PIP_CACHE_DIR": PIP_CACHE_DIR},
     )
     check_installed_app(venv / "bin/localfirst", cwd, env)
 

@@ -17,7 +17,7 @@ from localfirst.core.events import Note, ReplyRestarted, RouteDecided, TextDelta
 from localfirst.core.messages import MessageStatus
 from localfirst.routing.decision import Target
 
-PHONE_PROMPT = "Please text my landlord at 415-555-0132 that the heater is broken."
+PHONE_PROMPT = "Please text my landlord at 415-738-0132 that the heater is broken."
 
 
 def with_servers(services, *servers: dict, use_in_process: bool = True):
@@ -55,7 +55,7 @@ async def test_sensitive_prompt_goes_to_the_private_server_never_the_cloud(
     assert decision.target is Target.LOCAL and decision.sensitive
     assert decision.model == "private server gpu-box (qwen-test)"
     assert text_of(events) == "Hello from the fake server."
-    assert "415-555-0132" in vllm.last_request.sent_text  # inside the perimeter: allowed
+    assert "415-738-0132" in vllm.last_request.sent_text  # inside the perimeter: allowed
     assert anthropic_server.requests == []
     reply = private_services.history.messages(session.conversation.id)[-1]
     assert reply.model == "private server gpu-box (qwen-test)"

@@ -10,7 +10,7 @@ import pytest
 from clirun import run_cli
 from fakes.keys import fake_api_key
 
-PHONE = "415-555-0132"
+PHONE = "415-738-0132"
 SENSITIVE_TURN = f"My number is {PHONE}, remind me to call the dentist about my crown."
 HARD = "Prove that there are infinitely many prime numbers, step by step, with full rigour."
 

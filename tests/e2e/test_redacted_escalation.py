@@ -11,7 +11,7 @@ from clirun import run_cli
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
 
-NAME, EMAIL, PHONE = "Maria Gonzalez", "maria.gonzalez@example.com", "415-555-0132"
+NAME, EMAIL, PHONE = "Maria Gonzalez", "maria.gonzalez@fastmail.com", "415-738-0132"
 PROMPT = (
     f"My client {NAME} ({EMAIL}, phone {PHONE}) wants an estate plan. Compare a revocable "
     "living trust with a will for her, step by step, with the tax consequences of each."

@@ -142,7 +142,10 @@ class FakeProviderServer:
         """The body for GET /models, or None where this fake serves no listing."""
         if not self.served_models or path != f"{self.api_prefix}/models":
             return None
-        return {"object": "list", "data": [{"id": m, "object": "model"} for m in self.served_models]}
+        return {
+            "object": "list",
+            "data": [{"id": m, "object": "model"} for m in self.served_models],
+        }
 
     def __init__(self, required_key: str | None = None) -> None:
         self.required_key = required_key

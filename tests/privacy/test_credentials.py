@@ -76,3 +76,63 @@ def test_detect_secrets_plugin_names_become_readable_types(plugin: str, kind: st
     from localfirst.privacy.credentials import _snake_upper
 
     assert _snake_upper(plugin) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("the wifi password is Sunflower88", "PASSWORD"),
+        ("my login is bob / pass hunter2!", "PASSWORD"),
+        ("PW: Tr0ub4dor", "PASSWORD"),
+        ("비밀번호: 1234abcd", "PASSWORD"),
+        ("пароль - qwerty12", "PASSWORD"),
+        ("mot de passe : Soleil2024", "PASSWORD"),
+        ("CREATE USER app IDENTIFIED BY 'S3cr3t!x';", "PASSWORD"),
+        ("sshpass -p 'Zx81!pass' ssh root@backup", "PASSWORD"),
+        ("openssl pkcs12 -in a.p12 -passin pass:Kq82mZ", "PASSWORD"),
+        ("ldapsearch -D cn=admin,dc=corp -w Lq9!xx -b dc=corp", "PASSWORD"),
+        ("redis://:p4ssw0rd@cache.internal:6379", "CONNECTION_STRING"),
+        ("password=&quot;Kq82mZ!x&quot;", "PASSWORD"),  # HTML-escaped: decoded before matching
+    ],
+)
+def test_passwords_in_prose_and_less_common_syntaxes(text: str, kind: str) -> None:
+    from localfirst.text.normalize import canonicalize
+
+    assert kind in {m.type for m in find_secrets(canonicalize(text).text)}
+
+
+def test_a_recovery_phrase_is_a_credential() -> None:
+    from mnemonic import Mnemonic
+
+    phrase = Mnemonic("english").to_mnemonic(bytes(range(16)))  # 12 words with a valid checksum
+    assert {m.type for m in find_secrets(f"backup of my wallet: {phrase}")} == {
+        "WALLET_RECOVERY_PHRASE"
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bypass = True",
+        "passes = 3",
+        "password_id = 2938479",
+        "PASSWORD_MIN_LENGTH=12",
+        "The password is wrong, what do I do?",
+        "your token is required for this call",
+        "api_key = os.environ['OPENAI_API_KEY']",
+        'api_key = "OPENAI_API_KEY"',
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b fixes the build",
+        "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "I want a story about a brave little dog who can fly over the ocean",
+    ],
+)
+def test_names_and_digests_that_are_not_secrets(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+def test_one_token_is_reported_once_under_one_name() -> None:
+    aws = "AKIA" + "Z7QPL3XM2RT5KW4N"
+    github = "ghp_" + "XIxB7KMNdAr3zqWtQqhE94qglHqOzn1D1stg"
+    for text, kind in ((f"aws_access_key_id = {aws}", "AWS_ACCESS_KEY"), (github, "GITHUB_TOKEN")):
+        found = find_secrets(text)
+        assert [m.type for m in found] == [kind], found

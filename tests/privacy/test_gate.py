@@ -21,15 +21,15 @@ from .conftest import TEST_SPACY_MODEL
     ("text", "expected_type"),
     [
         ("Please email the contract to jan.kowalski@fastmail.pl today.", "EMAIL_ADDRESS"),
-        ("You can reach me on +44 7700 900123 after six.", "PHONE_NUMBER"),
-        ("Call my office at (212) 555-0187 tomorrow.", "PHONE_NUMBER"),
-        ("Ship it to 221B Baker Street, London NW1 6XE.", "STREET_ADDRESS"),
+        ("You can reach me on +44 7825 413906 after six.", "PHONE_NUMBER"),
+        ("Call my office at (212) 684-3187 tomorrow.", "PHONE_NUMBER"),
+        ("Ship it to 17 Marlowe Street, London NW1 6XE.", "STREET_ADDRESS"),
         ("I moved to Pohlstrasse 9 in Berlin last year.", "STREET_ADDRESS"),
         ("Send the letter to PO Box 4411, Springfield.", "STREET_ADDRESS"),
         ("the shop is located at 41 birch lane\nold harbour\n 30418.", "STREET_ADDRESS"),
-        ("My card number is 4111 1111 1111 1111, expiry 09/27.", "CREDIT_CARD"),
+        ("My card number is 4532 0151 1283 0366, expiry 09/27.", "CREDIT_CARD"),
         ("Transfer it to GB29NWBK60161331926819 please.", "IBAN_CODE"),
-        ("The server at 203.0.113.42 keeps dropping connections.", "IP_ADDRESS"),
+        ("My home server at 81.2.69.142 keeps dropping connections.", "IP_ADDRESS"),
         ("My social security number is 536-22-8704.", "US_SSN"),
         ("Write a birthday poem for my neighbour Krzysztof Wiśniewski.", "PERSON"),
         ("My name is Rubija and I need help with a form.", "PERSON"),
@@ -87,7 +87,7 @@ def test_benign_look_alikes_pass(gate: PrivacyGate, text: str) -> None:
         "My mobile: 31-62-48-07",
         "Try 0471 28 93 15 after lunch.",
         "The office line is (31) 4627-1180.",
-        "text me: 2065550173",  # a bare run of digits, lifted by the context word
+        "text me: 2064419173",  # a bare run of digits, lifted by the context word
         "Dial +351 912 345 678 from abroad.",
     ],
 )

@@ -40,7 +40,7 @@ def test_an_alias_stands_for_an_existing_placeholder_without_being_stored() -> N
 def test_the_stored_form_reads_back_and_keeps_numbering_going() -> None:
     placeholders = PlaceholderMap()
     placeholders.placeholder_for("PERSON", "Maria Gonzalez")
-    placeholders.placeholder_for("PHONE_NUMBER", "415-555-0132")
+    placeholders.placeholder_for("PHONE_NUMBER", "415-738-0132")
     reopened = PlaceholderMap.from_dict(placeholders.as_dict())
     assert reopened.restorations() == placeholders.restorations()
     assert reopened.placeholder_for("PERSON", "Tom Baker") == "<PERSON_2>"

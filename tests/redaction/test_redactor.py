@@ -9,7 +9,7 @@ from localfirst.redaction.placeholders import PLACEHOLDER, PlaceholderMap
 from localfirst.redaction.redactor import Redactor, message_index, residual_findings
 
 ALLOWED = frozenset(DEFAULT_REDACTION_TYPES)
-NAME, EMAIL, PHONE = "Maria Gonzalez", "maria.gonzalez@example.com", "415-555-0132"
+NAME, EMAIL, PHONE = "Maria Gonzalez", "maria.gonzalez@fastmail.com", "415-738-0132"
 CONVERSATION = [
     ChatMessage(Role.SYSTEM, "You are a helpful assistant."),
     ChatMessage(Role.USER, f"My client {NAME} ({EMAIL}, phone {PHONE}) needs an estate plan."),

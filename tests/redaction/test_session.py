@@ -22,7 +22,7 @@ from localfirst.routing.decision import Override, Target
 
 from .conftest import TEST_SPACY_MODEL
 
-NAME, EMAIL, PHONE = "Maria Gonzalez", "maria.gonzalez@example.com", "415-555-0132"
+NAME, EMAIL, PHONE = "Maria Gonzalez", "maria.gonzalez@fastmail.com", "415-738-0132"
 FIRST = (
     f"My client {NAME} ({EMAIL}, phone {PHONE}) wants an estate plan. Compare a revocable "
     "living trust with a will for her, step by step, with the tax consequences of each."

@@ -208,6 +208,7 @@ def test_decision_serialises_to_the_route_json_contract() -> None:
             "score": 0.9,
             "source": "prompt",
             "sensitive": True,
+            "rule": "",
         }
     ]
     assert data["target"] == "local" and data["complexity"] == 0.9

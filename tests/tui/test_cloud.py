@@ -14,7 +14,7 @@ from localfirst.tui.screens.dialogs import ConfirmDialog
 from .conftest import TERMINAL_SIZE, make_app, send, settle
 
 CLOUD = f"anthropic/{DEFAULT_MODELS['anthropic']}"
-PRIVATE_PROMPT = "My phone number is 415-555-0100, please remind me to call the dentist"
+PRIVATE_PROMPT = "My phone number is 415-738-0100, please remind me to call the dentist"
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ async def test_send_to_cloud_asks_first_when_private_data_was_found(
         assert reply.text == "Hello from the fake server."
         assert "≈ $" in reply.stats_text  # the cloud reply's estimated cost
         [request] = anthropic_server.requests
-        assert "415-555-0100" in request.sent_text
+        assert "415-738-0100" in request.sent_text
 
 
 async def test_declining_the_confirmation_sends_nothing_and_keeps_the_text(

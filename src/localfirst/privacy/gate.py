@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING
 from localfirst.config import PrivacyConfig
 from localfirst.core.messages import ChatMessage, Role
 from localfirst.privacy.credentials import find_secrets
+from localfirst.privacy.identifiers import find_identifiers
+from localfirst.privacy.placeholders import clearance
 from localfirst.privacy.verdict import Finding, GateVerdict
+from localfirst.text.normalize import canonicalize
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -35,28 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Entity types that identify a person, hold a secret, or say something about a person's health.
-DIRECT_IDENTIFIERS = frozenset(
-    {
-        "PERSON",
-        "EMAIL_ADDRESS",
-        "PHONE_NUMBER",
-        "STREET_ADDRESS",
-        "CREDIT_CARD",
-        "IBAN_CODE",
-        "US_BANK_NUMBER",
-        "IP_ADDRESS",
-        "US_SSN",
-        "US_ITIN",
-        "US_PASSPORT",
-        "US_DRIVER_LICENSE",
-        "UK_NHS",
-        "UK_NINO",
-        "MEDICAL_LICENSE",
-        "HEALTH_INFO",
-        "DENY_TERM",
-    }
-)
 # Reported so the user sees them, but never enough to keep a prompt local on their own.
 QUASI_IDENTIFIERS = frozenset(
     {
@@ -183,8 +164,12 @@ class PrivacyGate:
                 self._cache.popitem(last=False)
         return analysis
 
-    def _find(self, text: str) -> list[Finding]:
-        """One spaCy pass (NER only) shared by Presidio, the name finder and nothing else."""
+    def _find(self, original: str) -> list[Finding]:
+        """Stage one collects candidates from every detector over the canonical text; stage two
+        (the allow list, here, and each detector's own "not private" evidence) drops some; the
+        spans are then mapped back onto what the user wrote."""
+        canonical = canonicalize(original)
+        text = canonical.text
         artifacts = self._analyzer.nlp_engine.process_text(text, "en")
         results = self._analyzer.analyze(text, language="en", nlp_artifacts=artifacts)
         code_spans = [m.span() for m in _CODE_SPAN.finditer(text)]
@@ -195,19 +180,41 @@ class PrivacyGate:
         ]
         person_threshold = self._thresholds.get("PERSON", FALLBACK_THRESHOLD)
         findings.extend(
-            Finding(name.type, name.start, name.end, name.score, sensitive=name.type == "PERSON")
+            Finding(
+                name.type,
+                name.start,
+                name.end,
+                name.score,
+                sensitive=name.type == "PERSON",
+                rule=f"names: {name.rule}" if name.rule else "names",
+            )
             for name in self._persons.find(artifacts.tokens, code_spans)
             if name.type != "PERSON" or name.score >= person_threshold
         )
         findings.extend(
-            Finding(s.type, s.start, s.end, s.score, sensitive=True) for s in find_secrets(text)
+            Finding(s.type, s.start, s.end, s.score, sensitive=True, rule=f"credentials: {s.rule}")
+            for s in find_secrets(text)
         )
+        findings.extend(
+            Finding(i.type, i.start, i.end, i.score, sensitive=True, rule=f"identifiers: {i.rule}")
+            for i in find_identifiers(text)
+        )
+        # stage two: drop only on positive evidence, and say which rule dropped it
         findings = [f for f in findings if not self._allowed(text[f.start : f.end])]
+        findings = [_cleared(f, text) for f in findings]
         if self._deny is not None:
             findings.extend(
-                Finding("DENY_TERM", m.start(), m.end(), 1.0) for m in self._deny.finditer(text)
+                Finding("DENY_TERM", m.start(), m.end(), 1.0, rule="privacy.deny_terms")
+                for m in self._deny.finditer(text)
             )
-        return _dedupe(findings)
+        findings = _dedupe(findings)
+        if canonical.changed:
+            findings = [
+                replace(f, start=start, end=end)
+                for f in findings
+                for start, end in (canonical.original_span(f.start, f.end),)
+            ]
+        return findings
 
     def _allowed(self, matched: str) -> bool:
         if not self._allow:
@@ -224,7 +231,39 @@ class PrivacyGate:
 
 def _finding(result: RecognizerResult) -> Finding:
     sensitive = result.entity_type not in QUASI_IDENTIFIERS
-    return Finding(result.entity_type, result.start, result.end, result.score, sensitive=sensitive)
+    return Finding(
+        result.entity_type,
+        result.start,
+        result.end,
+        result.score,
+        sensitive=sensitive,
+        rule=_rule_of(result),
+    )
+
+
+def _rule_of(result: RecognizerResult) -> str:
+    """'EmailRecognizer', or 'StreetAddressRecognizer: post office box' (the pattern's name)."""
+    metadata = result.recognition_metadata or {}
+    recognizer = str(metadata.get("recognizer_name") or "presidio")
+    explanation = result.analysis_explanation
+    pattern = getattr(explanation, "pattern_name", None) if explanation else None
+    rule = f"{recognizer}: {pattern}" if pattern else recognizer
+    context = getattr(explanation, "supportive_context_word", "") if explanation else ""
+    return f"{rule} (context word '{context}')" if context else rule
+
+
+def _cleared(finding: Finding, text: str) -> Finding:
+    """The finding, marked not sensitive when its value is a documented example or public."""
+    if not finding.sensitive:
+        return finding
+    why = clearance(
+        finding.type,
+        text[finding.start : finding.end],
+        credential=finding.rule.startswith("credentials"),
+    )
+    if why is None:
+        return finding
+    return replace(finding, sensitive=False, rule=f"{finding.rule}; cleared, {why}")
 
 
 def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
@@ -237,13 +276,42 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per (type, span), the highest score kept, in text order."""
-    best: dict[tuple[str, int, int], Finding] = {}
+    """One finding per span, in text order: a value two detectors name is reported once.
+
+    An ID word is the strongest evidence of what a number is ("social security number 536-..."
+    is not a phone number): a finding from the named-identifier rules picks its family, and a
+    recognizer's more specific name in that family (US_SSN for NATIONAL_ID) is kept. Otherwise
+    sensitive beats not, a specific type beats a generic one, then the higher score."""
+    groups: dict[tuple[int, int], list[Finding]] = {}
     for f in findings:
-        key = (f.type, f.start, f.end)
-        if key not in best or f.score > best[key].score:
-            best[key] = f
-    return sorted(best.values(), key=lambda f: (f.start, f.end, f.type))
+        groups.setdefault((f.start, f.end), []).append(f)
+    chosen = []
+    for group in groups.values():
+        named = [f for f in group if f.sensitive and f.type in _ID_FAMILIES]
+        if named:
+            family = _ID_FAMILIES[max(named, key=_rank).type]
+            specific = [f for f in group if f.sensitive and f.type in family]
+            chosen.append(max(specific, key=_rank) if specific else max(named, key=_rank))
+        else:
+            chosen.append(max(group, key=_rank))
+    return sorted(chosen, key=lambda f: (f.start, f.end, f.type))
+
+
+# The named-identifier types and the recognizers' more specific names within each.
+_ID_FAMILIES = {
+    "NATIONAL_ID": frozenset({"US_SSN", "UK_NHS", "UK_NINO"}),
+    "TAX_ID": frozenset({"US_ITIN"}),
+    "PASSPORT": frozenset({"US_PASSPORT"}),
+    "DRIVER_LICENSE": frozenset({"US_DRIVER_LICENSE"}),
+    "ACCOUNT_NUMBER": frozenset({"US_BANK_NUMBER", "IBAN_CODE", "CREDIT_CARD"}),
+    "PIN_CODE": frozenset(),
+}
+# Types that say only what kind of value it is: a recognizer's own name for it wins.
+_GENERIC_TYPES = frozenset({*_ID_FAMILIES, "SECRET", "PASSWORD"})
+
+
+def _rank(finding: Finding) -> tuple[bool, bool, float]:
+    return (finding.sensitive, finding.type not in _GENERIC_TYPES, finding.score)
 
 
 def _reasons(findings: Sequence[Finding]) -> tuple[str, ...]:

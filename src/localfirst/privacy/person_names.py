@@ -340,6 +340,7 @@ class NameSpan:
     start: int
     end: int
     score: float
+    rule: str = ""  # the evidence that decided: "title or name cue", "spaCy PERSON", ...
 
 
 @dataclass
@@ -354,6 +355,7 @@ class _Run:
     has_initial: bool = False
     label: str = ""
     verdict: str | None = None
+    why: str = ""
 
 
 class PersonFinder:
@@ -383,7 +385,7 @@ class PersonFinder:
         for run in runs:
             if run.verdict:
                 score = 0.85 if run.verdict == "PERSON" else 0.6
-                found.append(NameSpan(run.verdict, run.start, run.end, score))
+                found.append(NameSpan(run.verdict, run.start, run.end, score, run.why))
         return found
 
     # -- candidates -----------------------------------------------------------------------------
@@ -491,7 +493,9 @@ class PersonFinder:
             inside_code = any(s <= start and end <= e for s, e in code_spans)
             if not overlaps and not inside_code and not names.looks_like_code(text[start:end]):
                 words = tuple(w.group(1) for w in kept)
-                found.append(_Run(-1, -1, start, end, words, verdict="PERSON"))
+                found.append(
+                    _Run(-1, -1, start, end, words, verdict="PERSON", why="introduced as a name")
+                )
         return found
 
     def _person_entities_outside(self, doc: Doc, runs: list[_Run]) -> list[_Run]:
@@ -573,6 +577,7 @@ class PersonFinder:
         before = text[max(0, run.start - _WINDOW) : run.start]
         after = text[run.end : run.end + _WINDOW]
         if self._is_public(run, words, text, text_lower, before):
+            run.why = "public, fictional or role-play figure"
             return "PUBLIC_FIGURE"
         strong = self._strong_cue(before, after, words)
         cued = self._person_context(before, after, text)
@@ -605,14 +610,17 @@ class PersonFinder:
         if _ADDRESS_AFTER.match(after) and not strong:
             return None
         if len(words) == 1 and self._is_placeholder(words[0], text):
+            run.why = "placeholder name in an example or a puzzle"
             return "PLACEHOLDER_NAME"
         if strong or run.has_initial:
+            run.why = "title, name cue, relation or greeting" if strong else "name with an initial"
             return "PERSON"
         if (
             cued
             and any(k != "english" for k in kinds)
             and (not place_like or cued == 2 or "given" in kinds)
         ):
+            run.why = "a predicate or possession only people take"
             return "PERSON"
         compound = len(words) == 2 and "-" in text[run.start : run.end] and "given" not in kinds
         if compound or _EPONYM_AFTER.match(after):
@@ -630,7 +638,9 @@ class PersonFinder:
             and any(k not in ("english", "name_english") for k in kinds)
             and (len(words) > 1 or kinds[0] != "unknown")  # "Bixby remains lackluster"
         ):
+            run.why = "spaCy PERSON"
             return "PERSON"
+        run.why = "given-name and surname lexicons"
         if lowercase_text:
             return "PERSON" if "given" in kinds else None
         if len(words) == 1:
@@ -738,6 +748,7 @@ class PersonFinder:
         for run in runs:
             if run.verdict == "PERSON" and text[run.start : run.end].lower() in public:
                 run.verdict = "PUBLIC_FIGURE"
+                run.why = "named elsewhere in the prompt as a public figure"
 
     def _spread_over_lists(self, runs: list[_Run], text: str) -> None:
         """A run listed with a person ("Kónya, Becker and Vasquez") is a person too."""
@@ -757,6 +768,7 @@ class PersonFinder:
                         and not names.looks_like_code(text[b.start : b.end])
                     ):
                         b.verdict = "PERSON"
+                        b.why = "listed with a person"
                         changed = True
 
 

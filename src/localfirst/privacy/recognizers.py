@@ -39,6 +39,66 @@ def _offline_email_recognizer() -> EntityRecognizer:
     return OfflineEmailRecognizer()
 
 
+# An address written to slip past a parser: spaces or dashes around "@" ("ola @ poczta.pl"),
+# or the signs spelled ("ola (at) poczta (dot) pl", "ola at poczta dot pl"). A bare " at " counts
+# only with a spelled " dot " ("I work at acme.com" is no address). The reassembled address
+# must end in a real public suffix.
+_AT = r"(?:[ \t\-]*@[ \t\-]*|[ \t]*[(\[{<][ \t]*at[ \t]*[)\]}>][ \t]*)"
+_DOT = r"(?:[ \t]*\.[ \t]*|[ \t]*[(\[{<][ \t]*dot[ \t]*[)\]}>][ \t]*)"
+_LOCAL_PART = r"(?<![\w.+\-])[A-Za-z0-9._%+\-]*[A-Za-z0-9]"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+_SPACED_EMAIL = re.compile(
+    rf"{_LOCAL_PART}(?:{_AT}{_LABEL}(?:{_DOT}{_LABEL})+"
+    rf"|[ \t]+at[ \t]+{_LABEL}(?:(?:{_DOT}|[ \t]+dot[ \t]+){_LABEL})*[ \t]+dot[ \t]+{_LABEL})"
+    r"(?![\w@])",
+    re.IGNORECASE,
+)
+
+
+def _spaced_email_recognizer() -> EntityRecognizer:
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    class SpacedEmailRecognizer(LocalRecognizer):
+        """E-mail addresses with spaced or spelled-out "@" and "." (see _SPACED_EMAIL)."""
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            if "@" not in text and " at " not in text.lower() and "at)" not in text.lower():
+                return []
+            results = []
+            for match in _SPACED_EMAIL.finditer(text):
+                address = _reassembled_address(match.group(0))
+                if "@" in address and offline_tld_extractor()(address.split("@", 1)[1]).suffix:
+                    results.append(
+                        RecognizerResult(
+                            "EMAIL_ADDRESS",
+                            match.start(),
+                            match.end(),
+                            0.75,
+                            recognition_metadata={
+                                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                            },
+                        )
+                    )
+            return results
+
+    return SpacedEmailRecognizer(supported_entities=["EMAIL_ADDRESS"], name="SpacedEmailRecognizer")
+
+
+def _reassembled_address(written: str) -> str:
+    """'ola (at) poczta dot pl' -> 'ola@poczta.pl'."""
+    address = re.sub(r"[ \t\-]*@[ \t\-]*|\s*[(\[{<]\s*at\s*[)\]}>]\s*", "@", written, flags=re.I)
+    if "@" not in address:
+        address = re.sub(r"[ \t]+at[ \t]+", "@", address, count=1, flags=re.I)
+    address = re.sub(
+        r"\s*[(\[{<]\s*dot\s*[)\]}>]\s*|[ \t]+dot[ \t]+|[ \t]*\.[ \t]*", ".", address, flags=re.I
+    )
+    return address.lower()
+
+
 # -- street addresses ---------------------------------------------------------------------------
 
 # Street-type words: USPS Publication 28 suffixes and their usual abbreviations, plus the
@@ -396,12 +456,11 @@ def _phone_recognizer() -> EntityRecognizer:
 
 
 def iban_checksum_ok(candidate: str) -> bool:
-    """ISO 13616 check digits: move the first four characters to the end, mod 97 must be 1."""
-    value = re.sub(r"\s", "", candidate).upper()
-    if not 15 <= len(value) <= 34 or not value.isalnum():
-        return False
-    rearranged = value[4:] + value[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    """ISO 13616 check digits and the country's BBAN layout, by python-stdnum."""
+    from stdnum import iban
+
+    value = re.sub(r"[\s\-]", "", candidate).upper()
+    return value.isalnum() and bool(iban.is_valid(value))
 
 
 def _any_case_iban_recognizer() -> EntityRecognizer:
@@ -418,7 +477,7 @@ def _any_case_iban_recognizer() -> EntityRecognizer:
         patterns=[
             Pattern(
                 "iban any case",
-                r"\b[a-zA-Z]{2}\d{2}(?:[ ]?[a-zA-Z0-9]{4}){2,7}(?:[ ]?[a-zA-Z0-9]{1,4})?\b",
+                r"\b[a-zA-Z]{2}\d{2}(?:[ \-]?[a-zA-Z0-9]{4}){2,7}(?:[ \-]?[a-zA-Z0-9]{1,4})?\b",
                 0.5,
             )
         ],
@@ -475,7 +534,7 @@ _PERSONAL_HEALTH_PATTERNS = (
     ),
     (
         "first or third person + condition",
-        rf"\b(?:i|i'?ve|i'?m|my|me|he|she|his|her|they|their|my (?:son|daughter|wife|husband|"
+        rf"\b(?:i|i'?ve|i'?m|my|me|he|she|his|her|my (?:son|daughter|wife|husband|"
         rf"mother|father|mom|dad|partner|brother|sister|child|friend|colleague|patient|boss))\s+"
         rf"(?:have|has|had|got|take|takes|took|am taking|is taking|was|is|am|'?s|been)\s+"
         rf"(?:\w+\s+){{0,3}}?(?:{_CONDITIONS})\b",
@@ -530,6 +589,7 @@ def gate_recognizers() -> list[EntityRecognizer]:
     ]
     recognizers += [
         _offline_email_recognizer(),
+        _spaced_email_recognizer(),
         _street_address_recognizer(),
         _phone_recognizer(),
         _any_case_iban_recognizer(),

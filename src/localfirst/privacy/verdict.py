@@ -17,6 +17,9 @@ class Finding:
     score: float
     source: str = "prompt"  # prompt | system | turn N (0-based index in the conversation)
     sensitive: bool = True  # False for quasi-identifiers that are reported only
+    # Which rule decided: the detector and pattern that found it ("credentials: prose password"),
+    # and for a finding that is reported but not sensitive, the evidence that cleared it.
+    rule: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -26,6 +29,7 @@ class Finding:
             "score": round(self.score, 3),
             "source": self.source,
             "sensitive": self.sensitive,
+            "rule": self.rule,
         }
 
 

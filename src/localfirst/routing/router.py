@@ -15,6 +15,7 @@ from localfirst.core.messages import ChatMessage
 from localfirst.privacy.verdict import Finding, GateVerdict
 from localfirst.routing.decision import Availability, Decision, Override, SessionMode
 from localfirst.routing.policy import decide
+from localfirst.text.normalize import canonicalize
 
 
 class Gate(Protocol):
@@ -104,7 +105,9 @@ class Router:
         if scorer is None:
             return None
         try:
-            return scorer.score(prompt)
+            # the same canonical text the gate reads: a full-width or zero-width disguise
+            # changes neither verdict
+            return scorer.score(canonicalize(prompt).text)
         except Exception:
             return None
 

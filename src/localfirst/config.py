@@ -48,6 +48,20 @@ class AppPaths:
     def user_themes_dir(self) -> Path:
         return self.config_dir / "themes"
 
+    def make_private(self) -> None:
+        """Folders 0700 and files 0600, for this user only: history, keys' hints, crash logs.
+
+        Run at every start, so installs made before this rule (or under a loose umask) are
+        tightened too. Folders that do not exist yet are left to be created, private, later."""
+        for folder in (self.config_dir, self.data_dir, self.cache_dir):
+            if not folder.is_dir():
+                continue
+            _chmod(folder, 0o700)
+            for path in folder.rglob("*"):
+                if path.is_symlink():
+                    continue
+                _chmod(path, 0o700 if path.is_dir() else 0o600)
+
     @classmethod
     def from_platform(cls) -> AppPaths:
         import platformdirs
@@ -57,6 +71,14 @@ class AppPaths:
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
             cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
         )
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except OSError:  # not ours to change (a shared mount): leave it
+        pass
 
 
 def _check_range(lo: float | None = None, hi: float | None = None):

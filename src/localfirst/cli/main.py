@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
 from collections.abc import Sequence
 
@@ -34,9 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Bytes that are not UTF-8 ($'caf\xe9') arrive as lone surrogates, which SQLite and the
+    # terminal refuse: they become U+FFFD here, once, before anything stores or shows them.
+    argv = [_valid_text(a) for a in (sys.argv[1:] if argv is None else argv)]
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
     from localfirst.errors import UserError
 
+    if args.command is not None:
+        _terminal_safe_output()
+    _private_files()
     try:
         from localfirst.services import Services
 
@@ -57,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nlocalfirst: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`localfirst config show | head -1`): stop quietly, as cat does
+        _silence_stdout()
+        return 141
     except Exception as exc:  # report, never show a traceback to the user
         log = _log_crash(exc)
         print(
@@ -65,6 +78,55 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
+
+
+def _private_files() -> None:
+    """Everything localfirst writes is for this user only, whatever the umask was."""
+    import os
+
+    from localfirst.config import AppPaths
+
+    os.umask(0o077)
+    AppPaths.from_platform().make_private()
+
+
+def _valid_text(arg: str) -> str:
+    return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class _TerminalSafeStream:
+    """A text stream whose writes pass through `for_terminal`: whatever a command prints
+    (replies, stored history, a server's error message) cannot drive the terminal."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        from localfirst.text.terminal import for_terminal
+
+        self._inner.write(for_terminal(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
+def _terminal_safe_output() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, _TerminalSafeStream):
+            setattr(sys, name, _TerminalSafeStream(stream))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush raises no second error."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _env_offline() -> bool:

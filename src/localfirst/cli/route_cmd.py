@@ -55,7 +55,12 @@ def run(args: argparse.Namespace, services) -> int:
 def _batch(path: str, router, mode, redaction: frozenset[str] | None = None) -> int:
     """Route each record with the same loaded gate and scorer; bad lines are reported, not fatal."""
     try:
-        stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        # bad bytes are kept as surrogates so the line they are on can be reported and routed
+        stream = (
+            open(sys.stdin.fileno(), encoding="utf-8", errors="surrogateescape", closefd=False)  # noqa: SIM115
+            if path == "-"
+            else open(path, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+        )
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
     bad = 0
@@ -63,6 +68,12 @@ def _batch(path: str, router, mode, redaction: frozenset[str] | None = None) -> 
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
+            if _has_bad_bytes(line):
+                line = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                print(
+                    f"localfirst: {path}:{number}: not valid UTF-8; the bad bytes were read as U+FFFD",
+                    file=sys.stderr,
+                )
             record, problem = _parse_record(line)
             if problem:
                 bad += 1
@@ -76,6 +87,10 @@ def _batch(path: str, router, mode, redaction: frozenset[str] | None = None) -> 
             )
             print_json({"id": record.get("id"), **decision.as_dict()})
     return 1 if bad else 0
+
+
+def _has_bad_bytes(line: str) -> bool:
+    return any("\udc80" <= c <= "\udcff" for c in line)
 
 
 def _parse_record(line: str) -> tuple[dict | None, str | None]:

@@ -37,7 +37,7 @@ from localfirst.redaction.redactor import CheckFn, RedactedPayload, Redactor
 from localfirst.redaction.restore import PlaceholderRestorer
 from localfirst.redaction.transcript import ROUTE_KEY, placeholders_from_history, redaction_record
 from localfirst.routing.decision import Decision, Override, SessionMode, Target
-from localfirst.storage.history import History
+from localfirst.storage.history import History, title_from
 
 
 class BackendProvider(Protocol):
@@ -232,8 +232,14 @@ class ChatSession:
         assert self.conversation is not None
         decision, redacted = await asyncio.to_thread(self._decide, payload, override, redact)
         if decision.sensitive and not self.conversation.sensitive:
-            self.history.mark_sensitive(self.conversation.id)
+            # the title was made from this prompt: it shows placeholders instead, everywhere
+            # a title goes (sidebar, top bar, export file names)
+            auto_title = title_from(user.content)
+            safe_title = title_from(_masked(user.content, decision.entities))
+            self.history.mark_sensitive(self.conversation.id, retitle=(auto_title, safe_title))
             self.conversation.sensitive = True
+            if self.conversation.title in ("", auto_title):
+                self.conversation.title = safe_title
         yield RouteDecided(decision)
         if not decision.available:
             yield StreamError(decision.reasons[-1], kind="unavailable")
@@ -417,3 +423,18 @@ class _Outcome:
     error: StreamError | None = None
     done: Done | None = None
     model: str = ""
+
+
+def _masked(text: str, findings) -> str:
+    """`text` with each sensitive finding of the prompt replaced by its type: "<PHONE_NUMBER>"."""
+    spans = sorted(
+        (f for f in findings if f.sensitive and f.source == "prompt" and f.end <= len(text)),
+        key=lambda f: f.start,
+        reverse=True,
+    )
+    end_of_next = len(text) + 1
+    for f in spans:
+        if f.end <= end_of_next:
+            text = f"{text[: f.start]}<{f.type}>{text[f.end :]}"
+            end_of_next = f.start
+    return text

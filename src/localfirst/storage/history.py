@@ -127,8 +127,19 @@ class History:
             "UPDATE conversations SET title = ? WHERE id = ?", (title.strip(), conversation_id)
         )
 
-    def mark_sensitive(self, conversation_id: int) -> None:
-        self.db.execute("UPDATE conversations SET sensitive = 1 WHERE id = ?", (conversation_id,))
+    def mark_sensitive(self, conversation_id: int, retitle: tuple[str, str] | None = None) -> None:
+        """Flag the chat private; `retitle` = (title made from the prompt, its redacted form)
+        replaces a title that was made from the private prompt, never one the user chose."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "UPDATE conversations SET sensitive = 1 WHERE id = ?", (conversation_id,)
+            )
+            if retitle is not None:
+                self.db.execute(
+                    "UPDATE conversations SET title = ? WHERE id = ? AND title = ?",
+                    (retitle[1], conversation_id, retitle[0]),
+                )
 
     def delete_conversation(self, conversation_id: int) -> None:
         with self.db:
@@ -175,7 +186,7 @@ class History:
             if role is Role.USER:
                 self.db.execute(
                     "UPDATE conversations SET title = ? WHERE id = ? AND title = ''",
-                    (_title_from(content), conversation_id),
+                    (title_from(content), conversation_id),
                 )
         return StoredMessage(
             int(cur.lastrowid), conversation_id, role, content, status, route, model, 0, 0, now
@@ -222,7 +233,8 @@ def _json(value: dict | None) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def _title_from(text: str) -> str:
+def title_from(text: str) -> str:
+    """A chat's title from its first prompt."""
     first = " ".join(text.split())
     return first[:60] + ("…" if len(first) > 60 else "")
 

@@ -19,6 +19,7 @@ from textual.geometry import Region
 from textual.widgets import Static
 
 from localfirst.core.messages import MessageStatus, Role, StoredMessage
+from localfirst.text.terminal import for_terminal, one_line_for_terminal
 from localfirst.tui.badge import (
     ReplyFigures,
     figures_for_stored,
@@ -61,7 +62,7 @@ class MessageBlock(Vertical, can_focus=True):
 class UserMessage(MessageBlock):
     def compose(self) -> ComposeResult:
         yield Static("You", classes="author")
-        yield Static(self.text, classes="body", markup=False)
+        yield Static(for_terminal(self.text), classes="body", markup=False)
 
 
 class AssistantMessage(MessageBlock):
@@ -83,8 +84,9 @@ class AssistantMessage(MessageBlock):
         self.finished = False
         self.outcome = ""
         self.notes: list[str] = []
-        self.badge_text = route_label(self.route, self.model)
-        self.reason_text = route_reason(self.route)
+        # the route holds a server's words (errors, model names): shown only once made safe
+        self.badge_text = one_line_for_terminal(route_label(self.route, self.model))
+        self.reason_text = for_terminal(route_reason(self.route))
         self.stats_text = "…"
 
     def compose(self) -> ComposeResult:
@@ -109,8 +111,9 @@ class AssistantMessage(MessageBlock):
         """Update the badge, e.g. when a failed cloud request was answered locally."""
         self.route = dict(route)
         self.model = model or self.model
-        self.badge_text = route_label(self.route, self.model)
-        self.reason_text = route_reason(self.route)
+        # the route holds a server's words (errors, model names): shown only once made safe
+        self.badge_text = one_line_for_terminal(route_label(self.route, self.model))
+        self.reason_text = for_terminal(route_reason(self.route))
         badge = self.query_one(".badge", Static)
         badge.update(self.badge_text)
         badge.set_class(is_cloud(self.route), "cloud")
@@ -134,7 +137,7 @@ class AssistantMessage(MessageBlock):
         return "\n".join(f"ⓘ {note}" for note in self.notes)
 
     def add_note(self, text: str) -> None:
-        self.notes.append(text)
+        self.notes.append(for_terminal(text))
         if self.is_mounted:
             notes = self.query_one(".notes", Static)
             notes.update(self._notes_text())

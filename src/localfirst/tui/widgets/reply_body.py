@@ -25,6 +25,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
 
+from localfirst.text.terminal import for_terminal
+
 if TYPE_CHECKING:  # imported on first use: it is not needed for the first frame
     from textual.widgets import Markdown
 
@@ -135,6 +137,7 @@ class ReplyBody(Vertical):
     def __init__(self, markdown: str = "", complete: bool = False) -> None:
         """`complete`: a reply reopened from history, which will not grow."""
         super().__init__()
+        markdown = for_terminal(markdown)  # a reply's text is outside text
         self.source = markdown
         self.complete = complete
         self._sealed_chars = 0  # how much of `source` the sealed segments hold
@@ -160,7 +163,11 @@ class ReplyBody(Vertical):
         return self.segments[-1]
 
     async def write(self, fragment: str) -> None:
-        """Append streamed text; it reaches the screen within `FLUSH_INTERVAL_S`."""
+        """Append streamed text; it reaches the screen within `FLUSH_INTERVAL_S`.
+
+        Each fragment is made safe on its own: an escape character never survives, so a
+        sequence split across fragments cannot form again."""
+        fragment = for_terminal(fragment)
         self.source += fragment
         self._pending.append(fragment)
         if self._flush_timer is None:

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label, ListItem, ListView, Static
 
+from localfirst.text.terminal import one_line_for_terminal
+
 if TYPE_CHECKING:
     from localfirst.core.messages import Conversation
     from localfirst.storage.history import History
@@ -27,7 +29,7 @@ class ConversationItem(ListItem):
     def __init__(self, conversation: Conversation, current: bool) -> None:
         super().__init__(classes="current" if current else "")
         self.conversation_id = conversation.id
-        self.title = conversation.title or "Untitled chat"
+        self.title = one_line_for_terminal(conversation.title or "") or "Untitled chat"
         self.sensitive = conversation.sensitive
 
     def compose(self) -> ComposeResult:
@@ -40,8 +42,8 @@ class SearchHit(ListItem):
         super().__init__(classes="hit")
         self.conversation_id = conversation_id
         self.message_id = message_id
-        self.title = title
-        self.snippet = " ".join(snippet.split())
+        self.title = one_line_for_terminal(title)
+        self.snippet = one_line_for_terminal(snippet)
 
     def compose(self) -> ComposeResult:
         yield Label(self.title or "Untitled chat", classes="hit-title", markup=False)

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from localfirst.routing.decision import SessionMode
+from localfirst.text.terminal import for_terminal, one_line_for_terminal
 
 STATE_MARKS = {"busy": "◌", "ready": "●", "off": "○", "error": "✖"}
 MODE_LABELS = {
@@ -33,6 +34,7 @@ class Indicator(Static):
 
     def set_state(self, state: str, text: str, detail: str = "") -> None:
         """Show `text` (short); `detail` (the full reason) appears on hover."""
+        text, detail = one_line_for_terminal(text), for_terminal(detail)
         self.state, self.text = state, text
         self.tooltip = detail or None
         for name in STATE_MARKS:
@@ -78,7 +80,7 @@ class StatusBar(Horizontal):
         yield Indicator("cloud", id="cloud-status")
 
     def set_title(self, title: str) -> None:
-        self.query_one("#chat-title", Static).update(title or "New chat")
+        self.query_one("#chat-title", Static).update(one_line_for_terminal(title) or "New chat")
 
     def set_mode(self, mode: SessionMode) -> None:
         self.query_one(ModeChip).set_mode(mode)

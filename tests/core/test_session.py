@@ -116,3 +116,12 @@ class _LongReplies:
         from dataclasses import replace
 
         return replace(self.services.params_for(target), max_tokens=200)
+
+
+async def test_a_private_first_prompt_titles_the_chat_with_placeholders(services) -> None:
+    session = services.new_session()
+    await run(session, "Text my landlord at 415-738-0132 that the heater is broken")
+    stored = {c.id: c for c in services.history.list_conversations()}[session.conversation.id]
+    assert "415-738-0132" not in stored.title
+    assert "<PHONE_NUMBER>" in stored.title and stored.sensitive
+    assert session.conversation.title == stored.title

@@ -89,3 +89,25 @@ def test_latest_conversation_is_the_most_recently_updated(history: History) -> N
     history.add_message(old.id, Role.USER, "bump")
     assert history.latest_conversation().id == old.id
     assert new.id != old.id
+
+
+def test_marking_a_chat_private_retitles_it_only_if_the_title_came_from_the_prompt(
+    tmp_path,
+) -> None:
+    from localfirst.core.messages import Role
+    from localfirst.storage.history import History, title_from
+
+    history = History(tmp_path / "h.sqlite3")
+    prompt = "My SSN is 536-22-8704, fill in the form"
+    auto = history.create_conversation()
+    history.add_message(auto.id, Role.USER, prompt)
+    named = history.create_conversation()
+    history.add_message(named.id, Role.USER, prompt)
+    history.rename_conversation(named.id, "Tax forms")
+    for conversation in (auto, named):
+        history.mark_sensitive(
+            conversation.id, retitle=(title_from(prompt), "My SSN is <US_SSN>, fill in the form")
+        )
+    titles = {c.id: c.title for c in history.list_conversations()}
+    assert titles[auto.id] == "My SSN is <US_SSN>, fill in the form"
+    assert titles[named.id] == "Tax forms"

@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 141
     except Exception as exc:  # report, never show a traceback to the user
-        log = _log_crash(exc)
+        log = log_crash(exc)
         print(
             f"localfirst: internal error: {type(exc).__name__}: {exc}\n"
             f"  the details are in {log}; please report them",
@@ -135,7 +135,8 @@ def _env_offline() -> bool:
     return os.environ.get("LOCALFIRST_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _log_crash(exc: BaseException) -> str:
+def log_crash(exc: BaseException) -> str:
+    """Append the stack (never the frames' locals) to the crash log; return where it went."""
     import time
     import traceback
 

@@ -49,6 +49,25 @@ class LocalFirstApp(App[int]):
 
     # screens
 
+    def _fatal_error(self) -> None:
+        """An unhandled error ends the app with one line and the crash log's path.
+
+        Textual's own handler prints a traceback with each frame's locals, which would put the
+        config, prompts and replies on the screen; the crash log keeps the stack only."""
+        from rich.text import Text
+
+        from localfirst.cli.main import log_crash
+        from localfirst.text.terminal import one_line_for_terminal
+
+        error = self._exception or RuntimeError("unknown error")
+        where = log_crash(error)
+        message = one_line_for_terminal(f"{type(error).__name__}: {error}")
+        self.bell()
+        self._exit_renderables.append(
+            Text(f"localfirst: internal error: {message}\n  the details are in {where}")
+        )
+        self._close_messages_no_wait()
+
     def get_default_screen(self) -> Screen:
         return ChatScreen(self.services)
 

@@ -1,0 +1,116 @@
+"""The CLI against hostile text, bad bytes, closed pipes and loose file modes."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clirun import run_cli
+from localfirst.core.messages import Role
+from localfirst.storage.history import History
+
+HOSTILE = "\x1b]0;pwned\x07Hello \x1b[2Jthere\x1b]52;c;ZXZpbA==\x07 \x9b31m!"
+
+
+@pytest.fixture
+def env(isolated_dirs) -> dict[str, str]:
+    return isolated_dirs
+
+
+def _history(env) -> History:
+    return History(Path(env["XDG_DATA_HOME"]) / "localfirst" / "history.sqlite3")
+
+
+def test_stored_history_is_shown_without_control_sequences(env) -> None:
+    history = _history(env)
+    conversation = history.create_conversation()
+    history.add_message(conversation.id, Role.USER, f"tell me {HOSTILE}")
+    history.add_message(conversation.id, Role.ASSISTANT, HOSTILE)
+    history.close()
+    for args in (("history", "list"), ("history", "show", str(conversation.id))):
+        result = run_cli(env, *args)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\x9b" not in result.stdout
+        assert "\x07" not in result.stdout
+        assert "Hello" in result.stdout and "there" in result.stdout
+    # the original is kept: only what is shown changes
+    assert _history(env).messages(conversation.id)[1].content == HOSTILE
+
+
+def test_the_terminal_safe_stream_survives_a_sequence_split_across_writes() -> None:
+    import io
+
+    from localfirst.cli.main import _TerminalSafeStream
+
+    inner = io.StringIO()
+    stream = _TerminalSafeStream(inner)
+    for chunk in ("before \x1b", "]0;title\x07", " after"):
+        stream.write(chunk)
+    assert "\x1b" not in inner.getvalue() and "\x07" not in inner.getvalue()
+    assert inner.getvalue().startswith("before ") and inner.getvalue().endswith(" after")
+
+
+def test_invalid_utf8_in_argv_and_in_a_batch_line_is_read_not_fatal(env, tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "localfirst", "route", "--json", b"caf\xe9 au lait recipe"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    assert json.loads(result.stdout)["target"] == "local"
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_bytes(
+        b'{"id": 1, "text": "hello"}\n{"id": 2, "text": "caf\xe9"}\n{"id": 3, "text": "bye"}\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "localfirst", "route", "--batch", str(batch)],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids == [1, 2, 3]
+    assert b"batch.jsonl:2: not valid UTF-8" in result.stderr
+
+
+def test_a_closed_pipe_ends_quietly(env) -> None:
+    result = subprocess.run(
+        f"'{sys.executable}' -m localfirst config show | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.stdout.strip()
+    assert "BrokenPipe" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_app_files_are_private_whatever_the_umask(env) -> None:
+    data_dir = Path(env["XDG_DATA_HOME"]) / "localfirst"
+    (data_dir / "logs").mkdir(parents=True)
+    loose = data_dir / "logs" / "crash.log"
+    loose.write_text("old\n")
+    loose.chmod(0o644)
+    data_dir.chmod(0o755)
+    result = subprocess.run(
+        f"umask 022; '{sys.executable}' -m localfirst history list",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    database = data_dir / "history.sqlite3"
+    assert database.exists() and stat.S_IMODE(database.stat().st_mode) == 0o600

@@ -68,9 +68,11 @@ def split_of(group_key: object) -> str:
 
 def load_data(data: Path) -> dict[str, dict[str, list[dict]]]:
     """{set: {split: records}} for the three measured sets."""
-    synth = read_jsonl(data / "pii" / "presidio_synth_dev.jsonl")
-    secrets = read_jsonl(data / "secrets" / "noseyparker_dev.jsonl")
-    benign = [r for f in sorted((data / "benign").glob("*.jsonl")) for r in read_jsonl(f)]
+    synth = _tagged(read_jsonl(data / "pii" / "presidio_synth_dev.jsonl"), "presidio_synth")
+    secrets = _tagged(read_jsonl(data / "secrets" / "noseyparker_dev.jsonl"), "noseyparker")
+    benign = [
+        r for f in sorted((data / "benign").glob("*.jsonl")) for r in _tagged(read_jsonl(f), f.stem)
+    ]
     grouped = {
         "direct": [
             (r, f"synth-{r['template_id']}")
@@ -87,6 +89,12 @@ def load_data(data: Path) -> dict[str, dict[str, list[dict]]]:
         name: {split: [r for r, key in rows if split_of(key) == split] for split in SPLITS}
         for name, rows in grouped.items()
     }
+
+
+def _tagged(records: list[dict], source: str) -> list[dict]:
+    for record in records:
+        record["_source"] = source
+    return records
 
 
 def latency_prompts(texts: list[str]) -> list[str]:
@@ -163,7 +171,7 @@ def evaluate(side: Callable[[str], list[str]], data: dict) -> dict:
         for name in SETS
         for split in SPLITS
     }
-    result: dict = {"misses": {}}
+    result: dict = {"misses": {}, "flags": flagged}
     for split in (*SPLITS, "all"):
         parts = SPLITS if split == "all" else (split,)
         rows = {name: [row for p in parts for row in flagged[(name, p)]] for name in SETS}
@@ -239,6 +247,76 @@ def print_table(results: dict, load_before: tuple, load_after: tuple, data_dir: 
         print(f"| recall, sentences with {kind} | | {cells} |")
 
 
+# Characters that text copied from web pages, PDFs and word processors carries unseen.
+DISGUISES = ("\u200b", "\u00a0", "\u202f", "\u00ad", "\u2060", "\ufeff")
+
+
+def disguised(records: list[dict]) -> list[dict]:
+    """Each direct-identifier sentence with an invisible character inside every identifier
+    that has two parts or more (a space, dot, dash or @ is where one goes unnoticed)."""
+    out = []
+    for index, record in enumerate(records):
+        text, shift = record["text"], 0
+        for span in sorted(record["spans"], key=lambda s: s["start"]):
+            if span["type"] not in DIRECT_TYPES or span["type"] == "PERSON":
+                continue
+            value = text[span["start"] + shift : span["end"] + shift]
+            cut = next((i for i, c in enumerate(value) if c in " .-@"), len(value) // 2)
+            char = DISGUISES[(index + shift) % len(DISGUISES)]
+            if char == "\u00a0" and value[cut : cut + 1] == " ":
+                new = value[:cut] + char + value[cut + 1 :]
+            else:
+                new = value[:cut] + char + value[cut:]
+            start = span["start"] + shift
+            text = text[:start] + new + text[start + len(value) :]
+            shift += len(new) - len(value)
+        if shift or text != record["text"]:
+            out.append({**record, "text": text, "undisguised": record["text"]})
+    return out
+
+
+def print_disguised(sides: dict, data: dict) -> None:
+    records = [r for split in SPLITS for r in data["direct"][split]]
+    cases = disguised(records)
+    print()
+    print(
+        f"disguised identifiers ({len(cases)} sentences, an invisible character inside each "
+        "non-name identifier): recall"
+    )
+    print("| side | recall, disguised | recall, same sentences undisguised |")
+    print("|---|---|---|")
+    for name, side in sides.items():
+        found = sum(bool(side(r["text"])) for r in cases)
+        base = sum(bool(side(r["undisguised"])) for r in cases)
+        print(f"| {name} | {found / len(cases):.3f} | {base / len(cases):.3f} |")
+
+
+def print_sources(results: dict) -> None:
+    """Leave-one-source-out: each source's figure beside the same set's other sources.
+
+    The rules are written, not fitted, so "tuned on the others" means: the figure a user of
+    those sources saw while the rules were written. A gap says a rule fits its source."""
+    print()
+    print("| side | set | source | n | on this source | on the set's other sources | gap |")
+    print("|---|---|---|---|---|---|---|")
+    for side, result in results.items():
+        for name in SETS:
+            rows = [row for split in SPLITS for row in result["flags"][(name, split)]]
+            sources = sorted({r["_source"] for r, _ in rows})
+            for source in sources:
+                mine = [bool(t) for r, t in rows if r["_source"] == source]
+                others = [bool(t) for r, t in rows if r["_source"] != source]
+                rate = sum(mine) / len(mine)
+                other = sum(others) / len(others) if others else None
+                other_text = f"{other:.3f}" if other is not None else "-"
+                gap = f"{other - rate:+.3f}" if other is not None else "-"
+                label = "false positives" if name == "benign" else "recall"
+                print(
+                    f"| {side} | {name} ({label}) | {source} | {len(mine)} | {rate:.3f} | "
+                    f"{other_text} | {gap} |"
+                )
+
+
 def print_misses(results: dict, chosen: list[str], split: str) -> None:
     for name in chosen:
         misses = results[name]["misses"][split]
@@ -280,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         results[name].update(timing)
     load_after = os.getloadavg()
     print_table(results, load_before, load_after, args.data)
+    print_sources(results)
+    print_disguised(sides, data)
     if args.show_misses:
         names = list(results)
         chosen = {"ours": names[:1], "baseline": names[1:], "both": names}[args.show_misses]

@@ -37,7 +37,7 @@ from .conftest import TEST_SPACY_MODEL
             "I was diagnosed with bipolar disorder last spring; how do I tell my boss?",
             "HEALTH_INFO",
         ),
-        ("export AWS_ACCESS_KEY_ID=" + "AKIA" + "IOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"),
+        ("export AWS_ACCESS_KEY_ID=" + "AKIA" + "Z7QPL3XM2RT5KW4N", "AWS_ACCESS_KEY"),
         ("token = 'ghp_XIxB7KMNdAr3zqWtQqhE94qglHqOzn1D1stg'", "GITHUB_TOKEN"),
         (
             "-----BEGIN RSA "

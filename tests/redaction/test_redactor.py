@@ -83,7 +83,7 @@ def test_a_value_the_gate_missed_in_one_turn_is_hidden_once_known(redactor) -> N
 def test_types_that_are_not_allowed_are_left_for_the_recheck_to_catch(
     redaction_gate, redactor
 ) -> None:
-    key = "AKIA" + "IOSFODNN7EXAMPLE"
+    key = "AKIA" + "Z7QPL3XM2RT5KW4N"
     payload = [ChatMessage(Role.USER, f"Maria Gonzalez's key is {key}, rotate it.")]
     redacted, _ = redact(redaction_gate, redactor, payload)
     assert key in redacted.messages[-1].content and NAME not in redacted.messages[-1].content
@@ -160,7 +160,7 @@ def test_what_the_recheck_still_finds_is_redacted_in_another_round(
 
 
 def test_a_recheck_finding_of_a_type_not_allowed_stops_it(redaction_gate, redactor) -> None:
-    key = "AKIA" + "IOSFODNN7EXAMPLE"
+    key = "AKIA" + "Z7QPL3XM2RT5KW4N"
     payload = [ChatMessage(Role.USER, f"Maria Gonzalez's key is {key}.")]
     verdict = redaction_gate.check_payload(payload)
     checked = redactor.redact_checked(

@@ -160,6 +160,7 @@ class LlamaBackend:
             name="localfirst-llama",
             daemon=True,
         )
+        _track(thread, cancel)
         thread.start()
         finished = False
         try:
@@ -170,6 +171,9 @@ class LlamaBackend:
         finally:
             if not finished:
                 cancel.cancel()  # a consumer that stops early also stops the thread
+                # wait for llama.cpp to leave the token it is on: freeing the model under a
+                # running thread is what crashed in libggml on Ctrl+C
+                await asyncio.shield(asyncio.to_thread(thread.join, JOIN_TIMEOUT_S))
 
     def _generate(self, messages, params, cancel, loop, queue) -> None:
         def emit(event) -> None:
@@ -227,6 +231,39 @@ class LlamaBackend:
                 chunks.close()  # release llama's generator (and its state) on cancel too
             emit(Usage(len(fitted.tokens), produced))
             emit(Done(reason))
+
+
+# Generation threads still running, so that an exit can stop them before the interpreter
+# frees the model under them (daemon threads run on while Python finalises: a SIGSEGV).
+JOIN_TIMEOUT_S = 10.0
+_running: dict[threading.Thread, CancelToken] = {}
+_running_lock = threading.Lock()
+_exit_hook_installed = False
+
+
+def _track(thread: threading.Thread, cancel: CancelToken) -> None:
+    global _exit_hook_installed
+    with _running_lock:
+        for done in [t for t in _running if not t.is_alive() and t.ident is not None]:
+            del _running[done]
+        _running[thread] = cancel
+        if not _exit_hook_installed:
+            import atexit
+
+            atexit.register(stop_generations)
+            _exit_hook_installed = True
+
+
+def stop_generations(timeout: float = JOIN_TIMEOUT_S) -> None:
+    """Cancel every running generation and wait for its thread; safe to call twice."""
+    with _running_lock:
+        running = list(_running.items())
+        _running.clear()
+    for _thread, cancel in running:
+        cancel.cancel()
+    for thread, _cancel in running:
+        if thread.ident is not None:
+            thread.join(timeout)
 
 
 _log_callback = None  # the ctypes callback must outlive every call into llama.cpp

@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command is not None:
         _terminal_safe_output()
+        _interrupt_on_hangup()
     _private_files()
     try:
         from localfirst.services import Services
@@ -78,6 +79,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
+
+
+def _interrupt_on_hangup() -> None:
+    """SIGTERM and SIGHUP act as Ctrl+C: a streaming `ask` stops, its partial reply is saved
+    as incomplete (asyncio turns SIGINT into a cancellation of the running command)."""
+    import os
+    import signal
+
+    def as_interrupt(_number, _frame) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(number, as_interrupt)
+        except (OSError, ValueError):  # not the main thread, or not on this platform
+            continue
 
 
 def _private_files() -> None:

@@ -10,7 +10,8 @@ space in it, so detectors never read the raw text: they read `canonicalize(text)
 - format and other default-ignorable characters removed (zero-width space and joiners, word
   joiner, soft hyphen, bidi controls, BOM, variation selectors, Hangul fillers);
 - every Unicode space as " ", line and paragraph separators as "\\n", every dash and the minus
-  sign as "-", curly quotes as straight ones;
+  sign as "-", curly quotes as straight ones; a no-break or fixed-width space inside a number
+  (between digits, or a digit and "-", ".", "/") removed, as the layout glue it is there;
 - every decimal digit of any script as its ASCII digit;
 - HTML character references (`&quot;`, `&#64;`) decoded;
 - in a word that mixes scripts, letters that look like Latin ones (Cyrillic "а" in "pаssword")
@@ -39,6 +40,11 @@ _IGNORABLE_EXTRA = frozenset(
 _QUOTES = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"', "”": '"', "„": '"', "‟": '"'}
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _WORD = re.compile(r"\w+")
+# Spaces that layout puts inside numbers (thousands separators, digit groups): no-break,
+# narrow no-break, figure, thin and other fixed-width spaces. Between a digit and a digit or a
+# "-" "." "/" they are glue, not a word break, and are dropped ("460\u202f-89-9847").
+_NUMBER_GLUE = frozenset("\u00a0\u202f\u2007\u2009\u200a\u2008\u2006\u2005\u2004")
+_NUMBER_PART = frozenset("0123456789-./")
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,10 @@ def _pieces(text: str):
                     yield decoded, index, entity.end()
                     index = entity.end()
                     continue
+        if char in _NUMBER_GLUE and _inside_number(text, index):
+            yield "", index, index + 1
+            index += 1
+            continue
         end = index + 1
         # marks join their base so NFKC can compose them ("e" + U+0301 -> "é")
         while (
@@ -105,6 +115,27 @@ def _pieces(text: str):
             end += 1
         yield text[index:end], index, end
         index = end
+
+
+def _inside_number(text: str, index: int) -> bool:
+    before = _ascii_digit(text[index - 1]) if index > 0 else ""
+    after = _ascii_digit(text[index + 1]) if index + 1 < len(text) else ""
+    return (
+        before in _NUMBER_PART
+        and after in _NUMBER_PART
+        and bool(before)
+        and bool(after)
+        and (before.isdigit() or after.isdigit())
+    )
+
+
+def _ascii_digit(char: str) -> str:
+    if char.isdigit() and not char.isascii():
+        try:
+            return str(unicodedata.decimal(char))
+        except ValueError:
+            return char
+    return char
 
 
 def _canonical_piece(piece: str) -> str:

@@ -34,9 +34,13 @@ class LocalFirstApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "localfirst"
 
-    def __init__(self, services: Services, *, background_work: bool = True) -> None:
-        """`background_work=False` skips the start-up workers (for benchmarks of the view)."""
+    def __init__(
+        self, services: Services, *, background_work: bool = True, quit_on_signals: bool = False
+    ) -> None:
+        """`background_work=False` skips the start-up workers (for benchmarks of the view);
+        `quit_on_signals` handles SIGTERM and SIGHUP (the real app, not tests)."""
         super().__init__()
+        self._quit_on_signals = quit_on_signals
         self.services = services
         self.local_only = services.local_only
         self.background_work = background_work
@@ -71,6 +75,38 @@ class LocalFirstApp(App[int]):
     def get_default_screen(self) -> Screen:
         return ChatScreen(self.services)
 
+    # leaving
+
+    async def action_quit(self) -> None:
+        """Quit once a streaming reply is stopped and its partial text saved as incomplete."""
+        await self.stop_reply()
+        self.exit()
+
+    async def stop_reply(self) -> None:
+        try:
+            screen = self.chat_screen
+        except Exception:  # quitting from a screen before the chat exists
+            return
+        worker = screen.reply_worker
+        if screen.busy and worker is not None:
+            screen.session.cancel()
+            await worker.wait()
+
+    def quit_on_signals(self) -> None:
+        """SIGTERM and SIGHUP (the terminal closed) quit as Ctrl+Q does: nothing is lost."""
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(number, self._quit_from_signal)
+            except (NotImplementedError, RuntimeError, ValueError):  # not on this platform
+                continue
+
+    def _quit_from_signal(self) -> None:
+        self.run_worker(self.action_quit(), group="quit", exclusive=True, exit_on_error=False)
+
     @property
     def chat_screen(self) -> ChatScreen:
         screen = self.screen_stack[0]
@@ -78,6 +114,8 @@ class LocalFirstApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
+        if self._quit_on_signals:
+            self.quit_on_signals()
         self._apply_themes()
         # subscribed once the start-up theme is applied: a fallback is not the user's choice
         self.call_after_refresh(self.theme_changed_signal.subscribe, self, self._save_theme)
@@ -255,6 +293,11 @@ class LocalFirstApp(App[int]):
 
 def run_tui(services: Services) -> int:
     """Run the chat app until the user quits; the exit status for the shell."""
-    app = LocalFirstApp(services)
-    result = app.run()
+    from localfirst.backends.llama_backend import stop_generations
+
+    app = LocalFirstApp(services, quit_on_signals=True)
+    try:
+        result = app.run()
+    finally:
+        stop_generations()  # join llama.cpp's thread before the interpreter frees the model
     return int(result or app.return_code or 0)

@@ -39,6 +39,7 @@ class Services:
         self.local_only = local_only or self.config.routing.mode == "local-only"
         self._local_backend: LlamaBackend | None = None
         self._private_backends: list[Backend] | None = None
+        self.notices: list[str] = []  # things the front end must tell the user once
 
     def hosts_allowed_offline(self) -> set[str]:
         """Private servers on loopback or a local network address stay reachable offline."""
@@ -65,7 +66,13 @@ class Services:
     def history(self) -> History:
         from localfirst.storage.history import History
 
-        return History(self.paths.history_db)
+        history = History(self.paths.history_db)
+        if history.moved_aside is not None:
+            self.notices.append(
+                f"the history file {self.paths.history_db} was damaged: it was moved aside as "
+                f"{history.moved_aside.name} (nothing was deleted) and a fresh history was started"
+            )
+        return history
 
     @cached_property
     def keys(self) -> KeyStore:

@@ -114,3 +114,16 @@ def test_app_files_are_private_whatever_the_umask(env) -> None:
     assert stat.S_IMODE(loose.stat().st_mode) == 0o600
     database = data_dir / "history.sqlite3"
     assert database.exists() and stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+def test_a_damaged_history_is_moved_aside_and_said_so(env) -> None:
+    data_dir = Path(env["XDG_DATA_HOME"]) / "localfirst"
+    data_dir.mkdir(parents=True)
+    (data_dir / "history.sqlite3").write_bytes(b"garbage " * 1000)
+    result = run_cli(env, "history", "list")
+    assert result.returncode == 0, result.stderr
+    assert "was damaged: it was moved aside as history.sqlite3.damaged-" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(data_dir.glob("history.sqlite3.damaged-*"))
+    repaired = run_cli(env, "history", "repair")
+    assert repaired.returncode == 0 and "moved history.sqlite3 aside" in repaired.stdout

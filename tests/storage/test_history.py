@@ -111,3 +111,121 @@ def test_marking_a_chat_private_retitles_it_only_if_the_title_came_from_the_prom
     titles = {c.id: c.title for c in history.list_conversations()}
     assert titles[auto.id] == "My SSN is <US_SSN>, fill in the form"
     assert titles[named.id] == "Tax forms"
+
+
+def test_a_damaged_file_is_moved_aside_and_a_fresh_history_starts(tmp_path) -> None:
+    from localfirst.storage.history import History
+
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"this is not a database, just garbage " * 200)
+    history = History(path)
+    assert history.moved_aside is not None and history.moved_aside.exists()
+    assert history.moved_aside.name.startswith("history.sqlite3.damaged-")
+    assert history.moved_aside.read_bytes().startswith(b"this is not a database")
+    assert history.list_conversations() == []  # usable at once
+
+
+def test_damage_found_later_names_the_file_and_the_way_out(tmp_path) -> None:
+    from localfirst.errors import UserError
+    from localfirst.storage.history import History
+
+    path = tmp_path / "history.sqlite3"
+    history = History(path)
+    conversation = history.create_conversation()
+    for n in range(400):
+        history.add_message(conversation.id, Role.USER, f"message {n} " + "words " * 50)
+    history.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    history.close()
+    raw = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(len(raw) // 3 // page * page, 2 * len(raw) // 3, page):
+        raw[start : start + 64] = b"\xff" * 64  # the headers of pages in the middle
+    path.write_bytes(bytes(raw))
+    history = History(path)
+    if history.moved_aside is not None:  # found at open (the start-up scan read the page)
+        assert history.moved_aside.exists() and history.messages(conversation.id) == []
+        return
+    with pytest.raises(UserError) as found:
+        history.messages(conversation.id)
+        history.search("words")
+    assert str(path) in str(found.value) and "history repair" in str(found.value)
+
+
+def test_migrations_are_atomic_with_their_version(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    import pytest
+
+    from localfirst.storage import history as module
+
+    broken = [*module.MIGRATIONS, "CREATE TABLE extra(x INTEGER); CREATE TABLE extra(x INTEGER);"]
+    monkeypatch.setattr(module, "MIGRATIONS", broken)
+    monkeypatch.setattr(module, "SCHEMA_VERSION", len(broken))
+    path = tmp_path / "h.sqlite3"
+    with pytest.raises(sqlite3.OperationalError):
+        module.History(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(broken) - 1
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "extra" not in tables  # the half-applied migration was rolled back
+
+
+def test_a_reply_is_listed_after_its_own_prompt_when_two_writers_interleave(tmp_path) -> None:
+    from localfirst.core.messages import MessageStatus
+    from localfirst.storage.history import History
+
+    path = tmp_path / "h.sqlite3"
+    first, second = History(path), History(path)
+    conversation = first.create_conversation()
+    prompt_a = first.add_message(conversation.id, Role.USER, "question A")
+    prompt_b = second.add_message(conversation.id, Role.USER, "question B")
+    first.add_message(conversation.id, Role.ASSISTANT, "answer A", reply_to=prompt_a.id)
+    second.add_message(conversation.id, Role.ASSISTANT, "answer B", reply_to=prompt_b.id)
+    order = [m.content for m in first.messages(conversation.id)]
+    assert order == ["question A", "answer A", "question B", "answer B"]
+    assert all(m.status is MessageStatus.COMPLETE for m in first.messages(conversation.id))
+
+
+def test_a_reply_left_pending_by_a_dead_process_is_marked_incomplete(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from localfirst.core.messages import MessageStatus
+    from localfirst.storage.history import History
+
+    path = tmp_path / "h.sqlite3"
+    history = History(path)
+    conversation = history.create_conversation()
+    history.add_message(conversation.id, Role.USER, "hello")
+    history.close()
+    # another process starts a reply and dies before finishing it (as after kill -9)
+    script = (
+        "import os, sys; from pathlib import Path;"
+        "from localfirst.storage.history import History;"
+        "from localfirst.core.messages import Role, MessageStatus;"
+        f"h = History(Path({str(path)!r}));"
+        "h.add_message(1, Role.ASSISTANT, 'partial', MessageStatus.PENDING, reply_to=1);"
+        "os._exit(9)"
+    )
+    subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    reopened = History(path)
+    reply = reopened.messages(conversation.id)[-1]
+    assert reply.content == "partial" and reply.status is MessageStatus.INCOMPLETE
+    # a reply this process is still writing stays pending
+    mine = reopened.add_message(conversation.id, Role.ASSISTANT, "", MessageStatus.PENDING)
+    assert History(path).messages(conversation.id)[-1].id == mine.id
+    assert History(path).messages(conversation.id)[-1].status is MessageStatus.PENDING
+
+
+def test_a_malformed_page_met_in_use_is_a_user_error_with_the_way_out(tmp_path) -> None:
+    history = History(tmp_path / "history.sqlite3")
+
+    class DamagedConnection:
+        def execute(self, *args):
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+    history.db = DamagedConnection()  # what SQLite says on reading a damaged page
+    with pytest.raises(UserError) as found:
+        history.list_conversations()
+    assert "history.sqlite3 is damaged" in str(found.value)
+    assert "localfirst history repair" in str(found.value)

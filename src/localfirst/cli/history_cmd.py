@@ -19,10 +19,18 @@ def add_parser(subparsers) -> None:
     show.add_argument("--json", action="store_true")
     search = sub.add_parser("search", help="full-text search")
     search.add_argument("query", nargs="+")
+    sub.add_parser(
+        "repair",
+        help="move a damaged history file aside and start a fresh one",
+        description="Rename history.sqlite3 to history.sqlite3.damaged-DATE (nothing is "
+        "deleted) and start a fresh history.",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, services) -> int:
+    if args.history_command == "repair":
+        return _repair(services)
     history = services.history
     if args.history_command == "list":
         for conv in history.list_conversations():
@@ -58,4 +66,16 @@ def run(args: argparse.Namespace, services) -> int:
         return 0
     for conv_id, _msg_id, snippet in history.search(" ".join(args.query)):
         print(f"{conv_id:>5}  {snippet}")
+    return 0
+
+
+def _repair(services) -> int:
+    from localfirst.storage.history import move_aside
+
+    path = services.paths.history_db
+    if not path.exists():
+        print(f"no history file at {path}; nothing to do")
+        return 0
+    moved = move_aside(path)
+    print(f"moved {path.name} aside as {moved} (nothing was deleted); a fresh history starts now")
     return 0

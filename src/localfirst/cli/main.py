@@ -60,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from localfirst.tui.app import run_tui
 
             return run_tui(services)
-        return int(args.handler(args, services) or 0)
+        try:
+            return int(args.handler(args, services) or 0)
+        finally:
+            for notice in services.notices:
+                print(f"localfirst: {notice}", file=sys.stderr)
     except UserError as exc:
         print(f"localfirst: {exc}", file=sys.stderr)
         return 1

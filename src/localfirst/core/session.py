@@ -261,6 +261,7 @@ class ChatSession:
             MessageStatus.PENDING,
             route=route,
             model=decision.model or "",
+            reply_to=user.id,
         )
         yield Stored(self.conversation.id, user.id, reply.id)
         self._cancel = CancelToken()

@@ -6,13 +6,17 @@ the process dies mid-reply. Replies are written as they finish, with their route
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from localfirst.core.messages import Conversation, MessageStatus, Role, StoredMessage
+from localfirst.errors import UserError
 
 # Each migration takes the schema from version i to i + 1. Never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -52,43 +56,128 @@ MIGRATIONS: list[str] = [
         INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
     END;
     """,
+    # 1 -> 2: a reply names the prompt it answers (two writers cannot interleave turns), and a
+    # reply still streaming names its process (a crash leaves no row pending for ever)
+    """
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+    ALTER TABLE messages ADD COLUMN writer_pid INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+DAMAGED_SUFFIX = ".damaged-"
+
+
+class DamagedHistory(UserError):
+    """The history file is damaged; `localfirst history repair` moves it aside."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"the history file {path} is damaged ({detail})",
+            "run `localfirst history repair` to move it aside (nothing is deleted) and start "
+            "a fresh one",
+        )
+        self.path = path
+
+
+def _locked(method):
+    """Serialise a History method: one connection is shared by the UI and worker threads."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                if _is_damage(exc):
+                    raise DamagedHistory(self.path, str(exc)) from exc
+                raise
+
+    return wrapper
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def move_aside(path: Path, clock: Callable[[], float] = time.time) -> Path:
+    """Rename a damaged history (and its WAL files) to `history.sqlite3.damaged-DATE`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(clock()))
+    target = path.with_name(f"{path.name}{DAMAGED_SUFFIX}{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.rename(target.with_name(target.name + suffix))
+    return target
 
 
 class History:
+    """The chat history. `moved_aside` is set when a damaged file was found at open, moved
+    aside and replaced by a fresh one: the front ends say so."""
+
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.clock = clock
+        self.moved_aside: Path | None = None
+        self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            self.moved_aside = move_aside(path, clock)
+            self._open()
+
+    def _open(self) -> None:
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=5000")
         self._migrate()
+        self._mark_interrupted()
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            self.db.close()
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            from localfirst.errors import UserError
-
             raise UserError(
                 f"{self.path}: history was written by a newer localfirst (schema {version})",
                 "upgrade localfirst to open it",
             )
         for target in range(version, SCHEMA_VERSION):
+            # one transaction for the statements and the version: executescript() would
+            # commit the BEGIN and leave a half schema behind a failed migration
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for statement in _statements(MIGRATIONS[target]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target + 1}")
+
+    def _mark_interrupted(self) -> None:
+        """Replies left pending by a process that is gone (killed, crashed) become incomplete."""
+        rows = self.db.execute(
+            "SELECT id, writer_pid FROM messages WHERE status = ?", (str(MessageStatus.PENDING),)
+        ).fetchall()
+        gone = [r["id"] for r in rows if not _process_alive(r["writer_pid"])]
+        if gone:
             with self.db:
                 self.db.execute("BEGIN")
-                self.db.executescript(MIGRATIONS[target])
-                self.db.execute(f"PRAGMA user_version = {target + 1}")
+                self.db.executemany(
+                    "UPDATE messages SET status = ? WHERE id = ?",
+                    [(str(MessageStatus.INCOMPLETE), i) for i in gone],
+                )
 
     # conversations
 
+    @_locked
     def create_conversation(self, title: str = "") -> Conversation:
         now = self.clock()
         cur = self.db.execute(
@@ -97,6 +186,7 @@ class History:
         )
         return Conversation(int(cur.lastrowid), title, now, now)
 
+    @_locked
     def get_conversation(
         self, conversation_id: int, with_messages: bool = True
     ) -> Conversation | None:
@@ -110,23 +200,27 @@ class History:
             conv.messages = self.messages(conversation_id)
         return conv
 
+    @_locked
     def latest_conversation(self) -> Conversation | None:
         row = self.db.execute(
             "SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1"
         ).fetchone()
         return self.get_conversation(row["id"]) if row else None
 
+    @_locked
     def list_conversations(self, limit: int = 200) -> list[Conversation]:
         rows = self.db.execute(
             "SELECT * FROM conversations ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,)
         ).fetchall()
         return [_conversation(r) for r in rows]
 
+    @_locked
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self.db.execute(
             "UPDATE conversations SET title = ? WHERE id = ?", (title.strip(), conversation_id)
         )
 
+    @_locked
     def mark_sensitive(self, conversation_id: int, retitle: tuple[str, str] | None = None) -> None:
         """Flag the chat private; `retitle` = (title made from the prompt, its redacted form)
         replaces a title that was made from the private prompt, never one the user chose."""
@@ -141,12 +235,14 @@ class History:
                     (retitle[1], conversation_id, retitle[0]),
                 )
 
+    @_locked
     def delete_conversation(self, conversation_id: int) -> None:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
             self.db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
+    @_locked
     def search(self, query: str, limit: int = 50) -> list[tuple[int, int, str]]:
         """Full-text search: (conversation id, message id, snippet) for each hit."""
         terms = " ".join('"' + t.replace('"', '""') + '"' for t in query.split())
@@ -163,6 +259,7 @@ class History:
 
     # messages
 
+    @_locked
     def add_message(
         self,
         conversation_id: int,
@@ -171,14 +268,28 @@ class History:
         status: MessageStatus = MessageStatus.COMPLETE,
         route: dict | None = None,
         model: str = "",
+        reply_to: int | None = None,
     ) -> StoredMessage:
+        """`reply_to`: the prompt a reply answers; it is listed right after that prompt."""
         now = self.clock()
+        writer = os.getpid() if status is MessageStatus.PENDING else None
         with self.db:
             self.db.execute("BEGIN")
             cur = self.db.execute(
                 """INSERT INTO messages(conversation_id, role, content, status, route, model,
-                                        created_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (conversation_id, str(role), content, str(status), _json(route), model, now),
+                                        created_at, reply_to, writer_pid)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    conversation_id,
+                    str(role),
+                    content,
+                    str(status),
+                    _json(route),
+                    model,
+                    now,
+                    reply_to,
+                    writer,
+                ),
             )
             self.db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
@@ -192,6 +303,7 @@ class History:
             int(cur.lastrowid), conversation_id, role, content, status, route, model, 0, 0, now
         )
 
+    @_locked
     def update_message(
         self,
         message_id: int,
@@ -219,14 +331,45 @@ class History:
             f"UPDATE messages SET {assignments} WHERE id = ?", (*sets.values(), message_id)
         )
 
+    @_locked
     def delete_message(self, message_id: int) -> None:
         self.db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
 
+    @_locked
     def messages(self, conversation_id: int) -> list[StoredMessage]:
         rows = self.db.execute(
-            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY COALESCE(reply_to, id), id",
+            (conversation_id,),
         ).fetchall()
         return [_message(r) for r in rows]
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script as single statements (a trigger's body stays whole)."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n\t;"):
+                statements.append(current.strip())
+            current = ""
+    return statements
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def _json(value: dict | None) -> str | None:

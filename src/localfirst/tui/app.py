@@ -75,6 +75,11 @@ class LocalFirstApp(App[int]):
     def get_default_screen(self) -> Screen:
         return ChatScreen(self.services)
 
+    def _show_notices(self) -> None:
+        """What services found at start (a damaged history moved aside) is said once."""
+        while self.services.notices:
+            self.notify(self.services.notices.pop(0), severity="warning", timeout=15)
+
     # leaving
 
     async def action_quit(self) -> None:
@@ -116,6 +121,7 @@ class LocalFirstApp(App[int]):
     def on_mount(self) -> None:
         if self._quit_on_signals:
             self.quit_on_signals()
+        self.call_after_refresh(self._show_notices)
         self._apply_themes()
         # subscribed once the start-up theme is applied: a fallback is not the user's choice
         self.call_after_refresh(self.theme_changed_signal.subscribe, self, self._save_theme)

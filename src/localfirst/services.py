@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from localfirst.storage.history import History
 
 
+# The smallest context of the cloud models localfirst offers (Claude and GPT models of 2025
+# on hold 200,000 tokens or more); a prompt longer than this fits no model at all.
+CLOUD_CONTEXT_TOKENS = 200_000
+
 class Services:
     def __init__(
         self,
@@ -217,7 +221,18 @@ class Services:
             check=self.router.check,
             redact=self.config.redaction.enabled,
             redaction_types=self.config.redaction.types,
+            max_context_tokens=self.max_context_tokens,
         )
+
+    def max_context_tokens(self) -> int | None:
+        """The largest context any model that could answer now holds, in tokens."""
+        availability = self.availability()
+        sizes = []
+        if availability.local_model:
+            sizes.append(self.config.local.context_size)
+        if availability.cloud_model and not self.local_only and not self.offline:
+            sizes.append(CLOUD_CONTEXT_TOKENS)
+        return max(sizes) if sizes else None
 
     def conversation(self, conversation_id: int) -> Conversation:
         conv = self.history.get_conversation(conversation_id)

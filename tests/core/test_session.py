@@ -125,3 +125,15 @@ async def test_a_private_first_prompt_titles_the_chat_with_placeholders(services
     assert "415-738-0132" not in stored.title
     assert "<PHONE_NUMBER>" in stored.title and stored.sensitive
     assert session.conversation.title == stored.title
+
+
+async def test_a_prompt_no_model_can_hold_is_refused_at_once_and_kept(services) -> None:
+    session = services.new_session()
+    prompt = "Summarise this log. " + "line of log text " * 40_000  # ~680k characters
+    events = await run(session, prompt)
+    decision = events[0].decision
+    assert not decision.available and "too long for every model available" in decision.reasons[0]
+    assert decision.entities == ()  # refused before the gate read it
+    [conversation] = services.history.list_conversations()
+    [user] = services.history.messages(conversation.id)
+    assert user.content == prompt  # what the user typed is kept

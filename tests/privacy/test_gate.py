@@ -245,3 +245,19 @@ def test_analysis_makes_no_network_connection(gate: PrivacyGate) -> None:
         watching = False
     assert attempts == []
     assert "EMAIL_ADDRESS" in verdict.sensitive_types
+
+
+def test_long_text_is_read_in_windows_and_a_straddling_identifier_is_found(
+    gate: PrivacyGate,
+) -> None:
+    from localfirst.privacy import gate as gate_module
+
+    filler = "The committee reviewed the budget and the plan again. "
+    head = (filler * 400)[: gate_module.WINDOW_CHARS - 12]
+    text = head + "call me on 0176 2345 6789 tonight. " + filler * 200
+    windows = gate_module._windows(text)
+    assert len(windows) >= 2
+    assert all(b - a <= gate_module.WINDOW_CHARS for a, b in windows)
+    assert all(windows[i + 1][0] < windows[i][1] for i in range(len(windows) - 1))
+    phone = [f for f in gate.check_text(text).findings if f.type == "PHONE_NUMBER"]
+    assert [text[f.start : f.end] for f in phone] == ["0176 2345 6789"]

@@ -72,6 +72,10 @@ class ReplyStats:
     model: str = ""
 
 
+# No tokenizer in common use packs more than this many characters of text into one token on
+# average (English prose runs at about 4), so len(text) // 8 never overstates a token count.
+CHARS_PER_TOKEN_AT_MOST = 8
+
 # Cloud failures after which the local model answers instead (the prompt is never lost).
 FALLBACK_KINDS = {"auth", "rate_limit", "server", "timeout", "connection"}
 # Failures of a local tier (a private server) after which the next tier answers.
@@ -92,8 +96,12 @@ class ChatSession:
         check: CheckFn | None = None,
         redact: bool = False,
         redaction_types: Iterable[str] = DEFAULT_REDACTION_TYPES,
+        max_context_tokens: Callable[[], int | None] | None = None,
     ) -> None:
+        """`max_context_tokens`: the largest context of any model that could answer now (None
+        when unknown); a prompt that cannot fit it is refused at once, before the gate."""
         self.history = history
+        self._max_context_tokens = max_context_tokens
         self._route = route
         self.backends = backends
         self.system_prompt = system_prompt
@@ -191,6 +199,9 @@ class ChatSession:
         self, payload: list[ChatMessage], override: Override, redact: bool | None
     ) -> tuple[Decision, RedactedPayload | None]:
         """Route `payload`; for a redacted route, also the payload that may go in its place."""
+        too_long = self._too_long(payload[-1].content if payload else "")
+        if too_long is not None:
+            return too_long, None
         sensitive = self._sensitive()
         if not (self.redact if redact is None else redact):
             return self._route(payload, self.mode, override, sensitive), None
@@ -205,6 +216,22 @@ class ChatSession:
         # Not sent: the policy's answer with redaction off (kept local), with the reason first.
         kept = self._route(payload, self.mode, override, sensitive)
         return replace(kept, reasons=(problem, *kept.reasons)), None
+
+    def _too_long(self, prompt: str) -> Decision | None:
+        """An unavailable decision for a prompt no model here can hold, else None.
+
+        Counted without a tokenizer: at least one token per CHARS_PER_TOKEN_AT_MOST characters,
+        so a refusal is certain; a prompt near the limit goes on and the backend decides."""
+        limit = self._max_context_tokens() if self._max_context_tokens else None
+        at_least = len(prompt) // CHARS_PER_TOKEN_AT_MOST
+        if limit is None or at_least <= limit:
+            return None
+        reason = (
+            f"the message is too long for every model available: at least {at_least:,} "
+            f"tokens, and the largest context here holds {limit:,}; shorten it or send it "
+            "in parts (nothing was sent anywhere)"
+        )
+        return Decision(Target.LOCAL, None, (reason,), available=False)
 
     def _redact(
         self, payload: list[ChatMessage], decision: Decision

@@ -65,6 +65,10 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 FALLBACK_THRESHOLD = 0.5
 
 CACHE_SIZE = 512
+# Texts longer than this are analysed in windows that overlap by WINDOW_OVERLAP characters
+# (more than the longest identifier or credential line the detectors match).
+WINDOW_CHARS = 20_000
+WINDOW_OVERLAP = 1_000
 _CODE_SPAN = re.compile(r"```.*?(?:```|$)|`[^`\n]+`", re.DOTALL)
 
 
@@ -157,12 +161,26 @@ class PrivacyGate:
             if cached is not None:
                 self._cache.move_to_end(text)
                 return cached
-        analysis = _Analysis(tuple(self._find(text))) if text.strip() else _Analysis(())
+        analysis = _Analysis(tuple(self._find_windowed(text))) if text.strip() else _Analysis(())
         with self._lock:
             self._cache[text] = analysis
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return analysis
+
+    def _find_windowed(self, text: str) -> list[Finding]:
+        """Long text is read in overlapping windows, so time grows linearly and memory stays
+        bounded (spaCy's cost and footprint grow with the text it is handed at once). An
+        identifier that straddles a cut lies whole in the overlap of the two windows."""
+        if len(text) <= WINDOW_CHARS:
+            return self._find(text)
+        findings: list[Finding] = []
+        for start, end in _windows(text):
+            findings.extend(
+                replace(f, start=f.start + start, end=f.end + start)
+                for f in self._find(text[start:end])
+            )
+        return _dedupe(findings)
 
     def _find(self, original: str) -> list[Finding]:
         """Stage one collects candidates from every detector over the canonical text; stage two
@@ -250,6 +268,22 @@ def _rule_of(result: RecognizerResult) -> str:
     rule = f"{recognizer}: {pattern}" if pattern else recognizer
     context = getattr(explanation, "supportive_context_word", "") if explanation else ""
     return f"{rule} (context word '{context}')" if context else rule
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """(start, end) of windows of at most WINDOW_CHARS, cut at a line break or space when one
+    is near, each starting WINDOW_OVERLAP characters before the previous one ends."""
+    windows, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + WINDOW_CHARS)
+        if end < len(text):
+            cut = max(text.rfind("\n", end - 2_000, end), text.rfind(" ", end - 500, end))
+            end = cut + 1 if cut > start + WINDOW_OVERLAP else end
+        windows.append((start, end))
+        if end == len(text):
+            break
+        start = end - WINDOW_OVERLAP
+    return windows
 
 
 def _cleared(finding: Finding, text: str) -> Finding:

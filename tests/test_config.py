@@ -115,3 +115,65 @@ def test_redaction_types_are_read_and_checked(tmp_path: Path) -> None:
         load_config(path)
     assert "[redaction] types must list entity types in capitals" in str(info.value)
     assert "'person'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        ("[local]\ntemperature = nan\n", "[local] temperature must be a finite number"),
+        ("[cloud]\ntimeout = inf\n", "[cloud] timeout must be a finite number"),
+        ('[cloud]\nbase_url = "ftp://x"\n', "[cloud] base_url must be an http:// or https://"),
+        ('[redaction]\ntypes = ["PERSON", "PASPORT"]\n', "'PASPORT', which is no type"),
+        ('[tui]\nsend_key = "a"\n', "[tui] send_key must not be a key that types text"),
+        ('[tui]\nsend_key = "shift+a"\n', "[tui] send_key must not be shift + a character"),
+        ('[privacy]\nthresholds = {PERSON = "high"}\n', "PERSON must be a score from 0 to 1"),
+        ("[privacy]\nthresholds = {PERSON = 1.5}\n", "PERSON must be a score from 0 to 1"),
+        ('[tui]\nsend_key = "ctrl+s"\nnewline_key = "ctrl+s"\n', "are both 'ctrl+s'"),
+    ],
+)
+def test_values_that_would_misbehave_later_are_refused_now(tmp_path, toml, words) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert words in str(info.value) and str(path) in str(info.value)
+
+
+def test_an_invalid_utf8_byte_is_a_config_error_naming_the_file(tmp_path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'[tui]\nsystem_prompt = "caf\xe9"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "not valid UTF-8" in str(info.value) and str(path) in str(info.value)
+
+
+def test_saving_keeps_the_users_comments_layout_and_other_keys(tmp_path) -> None:
+    import dataclasses
+
+    from localfirst.config import save_config
+
+    path = tmp_path / "config.toml"
+    original = (
+        "# my localfirst settings\n"
+        "\n"
+        "[routing]\n"
+        "keep_local_share = 0.5   # I like it balanced\n"
+        "\n"
+        "[local]\n"
+        "# a smaller context for my laptop\n"
+        "context_size = 2048\n"
+    )
+    path.write_text(original)
+    config = load_config(path)
+    changed = dataclasses.replace(
+        config,
+        routing=dataclasses.replace(config.routing, keep_local_share=0.8),
+        tui=dataclasses.replace(config.tui, theme="paper"),
+    )
+    save_config(changed, path)
+    text = path.read_text()
+    assert text.startswith("# my localfirst settings\n")
+    assert "keep_local_share = 0.8   # I like it balanced" in text
+    assert "# a smaller context for my laptop\ncontext_size = 2048" in text
+    assert 'theme = "paper"' in text
+    assert load_config(path) == changed

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # on hold 200,000 tokens or more); a prompt longer than this fits no model at all.
 CLOUD_CONTEXT_TOKENS = 200_000
 
+
 class Services:
     def __init__(
         self,

@@ -374,6 +374,11 @@ def _detect_secrets_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     return tuple(patterns)
 
 
+def detect_secrets_types() -> frozenset[str]:
+    """The finding types detect-secrets' plugins are reported under."""
+    return frozenset(kind for kind, _pattern, _rule in _detect_secrets_patterns())
+
+
 def _snake_upper(camel: str) -> str:
     """'AWSKey' -> 'AWS_KEY', 'SlackToken' -> 'SLACK_TOKEN': acronyms stay whole."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", camel).upper()

@@ -152,8 +152,8 @@ class LocalFirstApp(App[int]):
             self.theme = wanted
         else:
             self.notify(
-                f"Theme “{wanted}” is not installed; using {DEFAULT_THEME}. "
-                "Ctrl+P → Theme lists the installed ones.",
+                f"{self.services.paths.config_file}: [tui] theme “{wanted}” is not "
+                f"installed; using {DEFAULT_THEME}. Ctrl+P → Theme lists the installed ones.",
                 severity="warning",
                 timeout=8,
             )

@@ -31,10 +31,35 @@ def test_chat_format_comes_from_the_architecture(llama_backend: LlamaBackend) ->
     assert "<end_of_turn>" in prompt.stop[0]
 
 
-def test_context_is_capped_and_threads_follow_cores(llama_backend: LlamaBackend) -> None:
+def test_context_is_capped_and_threads_follow_config(llama_backend: LlamaBackend) -> None:
     assert llama_backend.n_ctx == 1024  # config asked 1024 of the model's 32768
-    assert llama_backend.n_threads >= 1
-    assert llama_backend.gpu_layers == 0  # CPU build here
+    assert llama_backend.n_threads == 1  # the fixture asks for one thread
+
+
+def test_threads_default_to_physical_cores(test_model_path) -> None:
+    from localfirst.backends.hardware import physical_cores
+    from localfirst.config import LocalConfig
+
+    backend = LlamaBackend(str(test_model_path), "tiny", LocalConfig(threads=0, context_size=256))
+    backend.load()
+    assert backend.n_threads == physical_cores() >= 1
+
+
+def test_gpu_layers_follow_the_build(test_model_path) -> None:
+    from pathlib import Path
+
+    import llama_cpp
+
+    from localfirst.config import LocalConfig
+    from localfirst.models.gguf import read_gguf
+
+    info = read_gguf(Path(test_model_path))
+    for asked in (-1, 8):
+        backend = LlamaBackend(str(test_model_path), "tiny", LocalConfig(gpu_layers=asked))
+        if llama_cpp.llama_supports_gpu_offload():
+            assert backend._gpu_layers(info) != 0  # a Metal or CUDA build offloads
+        else:
+            assert backend._gpu_layers(info) == 0  # a CPU-only build offloads nothing
 
 
 async def test_streams_text_then_usage_then_done(llama_backend: LlamaBackend) -> None:

@@ -127,3 +127,65 @@ def test_a_damaged_history_is_moved_aside_and_said_so(env) -> None:
     assert list(data_dir.glob("history.sqlite3.damaged-*"))
     repaired = run_cli(env, "history", "repair")
     assert repaired.returncode == 0 and "moved history.sqlite3 aside" in repaired.stdout
+
+
+@pytest.fixture
+def env_with_model(env, test_model_path) -> dict[str, str]:
+    config_dir = Path(env["XDG_CONFIG_HOME"]) / "localfirst"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "config.toml").write_text(
+        "[local]\nmax_tokens = 400\ntemperature = 0.0\nthreads = 1\ncontext_size = 1024\n"
+    )
+    result = run_cli(env, "models", "import", str(test_model_path))
+    assert result.returncode == 0, result.stderr
+    return {**env, "PYTHONUNBUFFERED": "1"}
+
+
+def _interrupt_mid_reply(env, signal_number: int) -> tuple[int, str]:
+    """Start `ask --local`, wait for streamed text, send the signal; (exit code, stdout)."""
+    import signal as signals
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localfirst", "ask", "--local", "Write a long story about a fox"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None
+    os_read = __import__("os").read
+    seen = b""
+    deadline = time.monotonic() + 120
+    while len(seen) < 20 and time.monotonic() < deadline:
+        chunk = os_read(process.stdout.fileno(), 64)
+        if not chunk:
+            break
+        seen += chunk
+    process.send_signal(signal_number)
+    rest, _err = process.communicate(timeout=120)
+    assert signal_number in (signals.SIGINT, signals.SIGTERM, signals.SIGHUP)
+    return process.returncode, (seen + rest).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_an_interrupted_local_reply_exits_cleanly_and_keeps_the_partial_text(
+    env_with_model, signal_name
+) -> None:
+    import signal as signals
+
+    from localfirst.core.messages import MessageStatus
+
+    code, shown = _interrupt_mid_reply(env_with_model, getattr(signals, signal_name))
+    assert code == 130, (code, shown)  # not -11: llama's thread was joined before exit
+    history = _history(env_with_model)
+    [conversation] = history.list_conversations()
+    _user, reply = history.messages(conversation.id)
+    assert reply.status is MessageStatus.INCOMPLETE
+    assert reply.content and reply.content.strip()[:10] in shown
+
+
+def test_repeated_interrupts_never_crash(env_with_model) -> None:
+    import signal as signals
+
+    codes = [_interrupt_mid_reply(env_with_model, signals.SIGINT)[0] for _ in range(4)]
+    assert codes == [130] * 4

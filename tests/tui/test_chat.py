@@ -35,11 +35,7 @@ async def test_status_bar_reports_what_loaded(tui_services) -> None:
         bar = app.chat_screen.status_bar
         assert bar.status_text("model") == "ready: gemma-3-270m"
         assert bar.status_text("cloud").startswith("off: no API key")
-        gate_state = bar.status_text("gate")
-        if tui_services.router.gate_error is None:
-            assert gate_state == "ready: ready"
-        else:
-            assert gate_state.startswith("error:")
+        assert bar.status_text("gate") == "ready: ready"
         assert "F2 → Cloud" in app.chat_screen.welcome_text()  # how to add a key, no docs needed
 
 
@@ -151,3 +147,14 @@ async def test_new_chat_twice_in_a_row_shows_one_welcome(tui_services) -> None:
         await pilot.pause()
         assert len(app.chat_screen.chat.query("#welcome")) == 1
         assert app.chat_screen.session.conversation is None
+
+
+async def test_a_gate_that_cannot_load_says_so_in_the_status_bar(tui_services) -> None:
+    def broken():
+        raise RuntimeError("no spaCy pipeline")
+
+    tui_services.router._gate._factory = broken
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        assert app.chat_screen.status_bar.status_text("gate").startswith("error:")

@@ -12,8 +12,11 @@ from .test_conversations import seed
 
 async def _ready(pilot) -> None:
     await settle(pilot)
-    for prompt in pilot.app.query("PromptInput"):
-        prompt.cursor_blink = False
+    # every widget with a cursor, on every screen (the onboarding path box blinked once)
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query("*"):
+            if hasattr(widget, "cursor_blink"):
+                widget.cursor_blink = False
     await pilot.pause()
 
 

@@ -261,3 +261,39 @@ def test_long_text_is_read_in_windows_and_a_straddling_identifier_is_found(
     assert all(windows[i + 1][0] < windows[i][1] for i in range(len(windows) - 1))
     phone = [f for f in gate.check_text(text).findings if f.type == "PHONE_NUMBER"]
     assert [text[f.start : f.end] for f in phone] == ["0176 2345 6789"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Summarise the plot of Macbeth: Duncan, Banquo and Lady Macduff.",
+        "My favourite character in the game is Aloy; why is she so popular?",
+        "Write a fan fiction where Aragorn meets Tauriel in Bree.",
+        "Hey Siri, set a timer. Why does Alexa mishear me?",
+        "Translate “Buenos días” and “Guten Morgen” into English.",
+        "Explain why Sherlock Holmes lived on Baker Street.",
+        "The meeting is at 10:30 in room 4B; bring the Q3 report.",
+        "curl https://api.example.org/v1/items returns 404",
+        "من هو ابن سينا وما هي أهم كتبه؟",
+    ],
+)
+def test_characters_assistants_greetings_and_short_codes_pass(gate: PrivacyGate, text: str) -> None:
+    verdict = gate.check_text(text)
+    assert not verdict.sensitive, [
+        (f.type, text[f.start : f.end], f.rule) for f in verdict.findings
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Write a story for my son Leo about dragons; the plot is up to you.", "PERSON"),
+        ("Patient Olawale presented with a fever of 39C and a rash.", "PERSON"),
+        ("Меня зовут Артём, помогите написать резюме.", "PERSON"),
+        ("Please block card no 473511 0554588 today.", "CREDIT_CARD"),
+        ("Send it from GB29 NWBK 6016 1331 9268 19 please.", "IBAN_CODE"),
+        ("my alexa account is fine but my daughter Alexa lost her phone", "PERSON"),
+    ],
+)
+def test_own_people_and_odd_layouts_still_count(gate: PrivacyGate, text: str, kind: str) -> None:
+    assert kind in gate.check_text(text).sensitive_types

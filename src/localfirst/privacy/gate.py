@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from localfirst.config import PrivacyConfig
 from localfirst.core.messages import ChatMessage, Role
+from localfirst.privacy.cjk import find_cjk
 from localfirst.privacy.credentials import find_secrets
 from localfirst.privacy.identifiers import find_identifiers
 from localfirst.privacy.placeholders import clearance
@@ -189,7 +190,9 @@ class PrivacyGate:
         canonical = canonicalize(original)
         text = canonical.text
         artifacts = self._analyzer.nlp_engine.process_text(text, "en")
-        results = self._analyzer.analyze(text, language="en", nlp_artifacts=artifacts)
+        results = self._analyzer.analyze(
+            text, language="en", nlp_artifacts=artifacts, return_decision_process=True
+        )
         code_spans = [m.span() for m in _CODE_SPAN.finditer(text)]
         findings = [
             _finding(result)
@@ -216,6 +219,10 @@ class PrivacyGate:
         findings.extend(
             Finding(i.type, i.start, i.end, i.score, sensitive=True, rule=f"identifiers: {i.rule}")
             for i in find_identifiers(text)
+        )
+        findings.extend(
+            Finding(c.type, c.start, c.end, c.score, sensitive=True, rule=c.rule)
+            for c in find_cjk(text)
         )
         # stage two: drop only on positive evidence, and say which rule dropped it
         findings = [f for f in findings if not self._allowed(text[f.start : f.end])]

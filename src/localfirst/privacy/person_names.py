@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 
 _TITLES = (
     r"mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|madam|madame|mme|mlle|mister|herr|frau|"
-    r"señor|senor|señora|senora|sr|sra|srta|dott|ing|mag"
+    r"señor|senor|señora|senora|sr|sra|srta|dott|ing|mag|"
+    # clinical and case records name people the same way: "Patient Olawale presented with ..."
+    r"patient|pt|client|resident|inmate|applicant|claimant|defendant|plaintiff"
 )
 _RELATIONS = (
     r"kid|kids|son|sons|daughter|daughters|child|children|baby|wife|husband|spouse|partner|"
@@ -332,6 +334,20 @@ _NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’][^\W\d_])*$")
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 
 
+# Evidence that ties a name to the user's own life, which a fiction context does not undo.
+_PERSONAL_EVIDENCE = frozenset({"title, name cue, relation or greeting", "introduced as a name"})
+_OWN_BEFORE = re.compile(r"\b(?:my|our|i|i'm|me)\b[^.!?\n]{0,30}$", re.IGNORECASE)
+
+
+def _street_words() -> frozenset[str]:
+    from localfirst.privacy.recognizers import STREET_TYPE_WORDS
+
+    return STREET_TYPE_WORDS
+
+
+_STREET_WORDS = _street_words()
+
+
 @dataclass(frozen=True)
 class NameSpan:
     """A name the finder judged: PERSON (private), PUBLIC_FIGURE or PLACEHOLDER_NAME."""
@@ -380,6 +396,8 @@ class PersonFinder:
                 run.verdict = self._judge(run, text, text_lower, lowercase_text)
         self._spread_over_lists(runs, text)
         self._same_name_same_verdict(runs, text)
+        if names.FICTION_CONTEXT.search(text):
+            self._characters_of_fiction(runs, text)
         runs += self._named_after_cues(text, runs, lowercase_text, code_spans)
         found: list[NameSpan] = []
         for run in runs:
@@ -571,13 +589,20 @@ class PersonFinder:
         # "Ask Ms Kowalewska", "Inform Berit", "Dear Ingeborg".
         titled_at = max((i for i, w in enumerate(words[:-1]) if _TITLE_WORD.match(w)), default=-1)
         del words[: max(titled_at, 0)], kinds[: max(titled_at, 0)]
-        while len(words) > 1 and kinds[0] == "english":
+        while len(words) > 1 and (kinds[0] == "english" or words[0].lower() in names.GREETINGS):
             del words[0], kinds[0]
         run.start = _locate(text, words[0], run.start, run.end)[0]
         before = text[max(0, run.start - _WINDOW) : run.start]
         after = text[run.end : run.end + _WINDOW]
+        if words[-1].lower().strip(".") in _STREET_WORDS:
+            return None  # "Baker Street", "Ocean Drive": a street, whatever its first word
+        if " ".join(words).lower() in names.GREETINGS:
+            return None  # "Guten Morgen"
         if self._is_public(run, words, text, text_lower, before):
             run.why = "public, fictional or role-play figure"
+            return "PUBLIC_FIGURE"
+        if " ".join(words).lower() in names.ASSISTANT_NAMES and not _RELATION_BEFORE.search(before):
+            run.why = "an assistant's name"
             return "PUBLIC_FIGURE"
         strong = self._strong_cue(before, after, words)
         cued = self._person_context(before, after, text)
@@ -638,6 +663,8 @@ class PersonFinder:
             and any(k not in ("english", "name_english") for k in kinds)
             and (len(words) > 1 or kinds[0] != "unknown")  # "Bixby remains lackluster"
         ):
+            if names.UNREAD_SCRIPT.search(" ".join(words)):
+                return None  # spaCy's English model labels Arabic or Hindi text at random
             run.why = "spaCy PERSON"
             return "PERSON"
         run.why = "given-name and surname lexicons"
@@ -686,6 +713,7 @@ class PersonFinder:
         return bool(
             _TITLE_BEFORE.search(before)
             or _NAME_CUE_BEFORE.search(before)
+            or names.FOREIGN_NAME_CUE_BEFORE.search(before)
             or _RELATION_BEFORE.search(before)
             or _GREETING_BEFORE.search(before)
             or (_VOCATIVE_AFTER.match(after) and _SUBJECT_START.search(before))
@@ -735,6 +763,23 @@ class PersonFinder:
         ):
             return 1
         return 0
+
+    @staticmethod
+    def _characters_of_fiction(runs: list[_Run], text: str) -> None:
+        """In a prompt about a story, a film or a game, names found without a personal cue are
+        its characters ("Summarise the plot of Hamlet: Claudius, Gertrude and Ophelia")."""
+        for run in runs:
+            if run.verdict != "PERSON" or run.why in _PERSONAL_EVIDENCE:
+                continue
+            before = text[max(0, run.start - _WINDOW) : run.start]
+            if (
+                _RELATION_BEFORE.search(before)
+                or _OWN_BEFORE.search(before)
+                or names.CREATOR_BEFORE.search(before)
+            ):
+                continue
+            run.verdict = "PUBLIC_FIGURE"
+            run.why = "a character of the work the prompt is about"
 
     @staticmethod
     def _same_name_same_verdict(runs: list[_Run], text: str) -> None:

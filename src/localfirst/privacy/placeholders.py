@@ -45,10 +45,19 @@ _NUMERIC_TYPES = frozenset(
 )
 
 
+# The shortest printed form of identifiers whose recognizers have weak, short patterns
+# ("Q3" and "v1" are no driver's licence): AAMVA's state formats and ABA numbers.
+_SHORTEST = {"US_DRIVER_LICENSE": 5, "US_PASSPORT": 6, "US_BANK_NUMBER": 6, "MEDICAL_LICENSE": 5}
+
+
 def clearance(entity_type: str, value: str, *, credential: bool = False) -> str | None:
     """Why `value`, found as `entity_type`, is not private; None when nothing says so."""
     data = _data()
     value = value.strip()
+    if entity_type in _SHORTEST and (
+        len(value.replace(" ", "")) < _SHORTEST[entity_type] or sum(c.isdigit() for c in value) < 4
+    ):
+        return "too short: no such identifier has fewer than 4 digits"
     if entity_type in _NUMERIC_TYPES:
         digits = "".join(c for c in value if c.isdigit())
         if len(digits) >= 4 and len(set(digits)) == 1:

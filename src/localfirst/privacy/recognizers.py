@@ -123,6 +123,45 @@ _STREET_TYPES = (
     "extension|ext|falls|ferry|fry|garden|harbour|inlet|lane|locks|mall|mission|"
     "pines|pine|ports|shoal|shoals|stravenue|ville"
 )
+# The street types that are never a surname (Hill, Lane, Court, Ford and Green are), for the
+# name finder: "Baker Street" is a street whatever "Baker" is.
+STREET_TYPE_WORDS = frozenset(
+    [
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "boulevard",
+        "blvd",
+        "terrace",
+        "parkway",
+        "pkwy",
+        "highway",
+        "hwy",
+        "plaza",
+        "square",
+        "sq",
+        "crescent",
+        "cres",
+        "mews",
+        "gardens",
+        "alley",
+        "expressway",
+        "expy",
+        "freeway",
+        "fwy",
+        "motorway",
+        "straße",
+        "strasse",
+        "ulica",
+        "calle",
+        "rua",
+        "via",
+    ]
+)
+
 # Street words of other languages, as a suffix of one word (Pohlstrasse, Vesterskovvej) or a
 # word of their own before the name (Rua ..., Via ..., ul. ...). The distinctive ones count in
 # any letter case; the ones that end English words too ("string", "committee", "timeout")
@@ -242,11 +281,22 @@ ADDRESS_CONTEXT = [
     "visit",
     "corner",
 ]
+# Nouns that take a number and are no street ("room 4B", "at 10:30", "page 12", "level 3"),
+# and prepositions that would start the run itself ("at 10:30").
+_NUMBERED_NOUNS = (
+    "room|rooms|page|pages|step|steps|level|floor|gate|platform|chapter|line|row|version|table|"
+    "figure|fig|item|section|grade|class|exit|terminal|seat|zone|phase|round|stage|part|day|"
+    "week|year|number|no|size|type|slide|question|task|issue|ticket|episode|season|verse|"
+    "lesson|unit|module|week|track|bus|route|flight|train|car|bay|lane|port|pin|channel|"
+    "at|on|to|in|of|is|from|by|for|about|around|after|before|until|till|since|between"
+)
 # A capitalised name (one to three words) followed by a house number and then the end of the
 # phrase: "on Edeby 55", "at Magrethevej 298\n". Weak alone; address context words raise it.
 _NAME_THEN_NUMBER = (
     "name + house number",
-    r"(?<=\b(?:at|on|to|in|of|is|address:?|from)\s)(?:[^\W\d_][^\W\d_'’\-]+\s+){1,3}\d{1,5}[A-Za-z]?(?=\s*(?:$|[,.;:!?\n]|Apt|Suite|Unit))",
+    r"(?<=\b(?:at|on|to|in|of|is|address:?|from)\s)"
+    rf"(?!(?:{_NUMBERED_NOUNS})\b)(?:[^\W\d_][^\W\d_'’\-]+\s+){{1,3}}"
+    r"\d{1,5}[A-Za-z]?(?=\s*(?:$|[,.;!?\n]|:(?!\d)|Apt|Suite|Unit))",
     0.35,
 )
 
@@ -463,25 +513,57 @@ def iban_checksum_ok(candidate: str) -> bool:
     return value.isalnum() and bool(iban.is_valid(value))
 
 
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?=[ \-]?[A-Za-z0-9])")
+_IBAN_BODY = re.compile(r"(?:[ \-]?[A-Za-z0-9]){11,32}")
+
+
+def iban_spans(text: str) -> list[tuple[int, int]]:
+    """IBANs in any letter case, grouped in fours or not, spaced or dashed anywhere: from each
+    country-code start, the longest run of characters that stdnum accepts as an IBAN."""
+    found: list[tuple[int, int]] = []
+    for start in _IBAN_START.finditer(text):
+        body = _IBAN_BODY.match(text, start.end())
+        if body is None:
+            continue
+        candidate = text[start.start() : body.end()]
+        # trailing characters may belong to the next word: try the longest valid prefix
+        cuts = [i + 1 for i, c in enumerate(candidate) if c.isalnum()]
+        for cut in reversed(cuts):
+            if cut < 15:
+                break
+            if (cut == len(candidate) or not candidate[cut].isalnum()) and iban_checksum_ok(
+                candidate[:cut]
+            ):
+                found.append((start.start(), start.start() + cut))
+                break
+    return found
+
+
 def _any_case_iban_recognizer() -> EntityRecognizer:
-    """Presidio's IBAN recognizer wants capitals; "my iban is gb42nawi0445..." is one too."""
-    from presidio_analyzer import Pattern, PatternRecognizer
+    """Presidio's IBAN recognizer wants capitals and groups of four; "my iban is gb42nawi0445..."
+    and "GB37LTXZ842 15830989318" are IBANs too. The check digits decide (stdnum)."""
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
 
-    class AnyCaseIbanRecognizer(PatternRecognizer):
-        def validate_result(self, pattern_text: str) -> bool:
-            return iban_checksum_ok(pattern_text)
+    class AnyCaseIbanRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
 
-    return AnyCaseIbanRecognizer(
-        supported_entity="IBAN_CODE",
-        name="AnyCaseIbanRecognizer",
-        patterns=[
-            Pattern(
-                "iban any case",
-                r"\b[a-zA-Z]{2}\d{2}(?:[ \-]?[a-zA-Z0-9]{4}){2,7}(?:[ \-]?[a-zA-Z0-9]{1,4})?\b",
-                0.5,
-            )
-        ],
-    )
+        def analyze(self, text, entities, nlp_artifacts=None):
+            return [
+                RecognizerResult(
+                    "IBAN_CODE",
+                    start,
+                    end,
+                    1.0,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+                for start, end in iban_spans(text)
+            ]
+
+    return AnyCaseIbanRecognizer(supported_entities=["IBAN_CODE"], name="AnyCaseIbanRecognizer")
 
 
 # -- card numbers that fail the Luhn check or the usual layouts --------------------------------
@@ -502,6 +584,12 @@ def _contextual_card_recognizer() -> EntityRecognizer:
                 "grouped card digits",
                 r"(?<![\w.,/-])\d{4}(?:[\s\-]\d{4}){2,3}(?:[\s\-]\d{1,3})?(?![\w.,/-])",
                 0.3,
+            ),
+            # grouped any other way, as copied text and typed numbers often are: 473511 0554588
+            Pattern(
+                "card digits in any grouping",
+                r"(?<![\w.,/-])\d(?:[ \-]?\d){11,18}(?![\w.,/-]|[ \-]\d)",
+                0.2,
             ),
         ],
         context=CARD_CONTEXT,

@@ -10,8 +10,8 @@ space in it, so detectors never read the raw text: they read `canonicalize(text)
 - format and other default-ignorable characters removed (zero-width space and joiners, word
   joiner, soft hyphen, bidi controls, BOM, variation selectors, Hangul fillers);
 - every Unicode space as " ", line and paragraph separators as "\\n", every dash and the minus
-  sign as "-", curly quotes as straight ones; a no-break or fixed-width space inside a number
-  (between digits, or a digit and "-", ".", "/") removed, as the layout glue it is there;
+  sign as "-", curly quotes as straight ones; a no-break or fixed-width space that is glue in a
+  number (between a digit and "-", ".", "/", or beside another space) removed;
 - every decimal digit of any script as its ASCII digit;
 - HTML character references (`&quot;`, `&#64;`) decoded;
 - in a word that mixes scripts, letters that look like Latin ones (Cyrillic "а" in "pаssword")
@@ -41,8 +41,8 @@ _QUOTES = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _WORD = re.compile(r"\w+")
 # Spaces that layout puts inside numbers (thousands separators, digit groups): no-break,
-# narrow no-break, figure, thin and other fixed-width spaces. Between a digit and a digit or a
-# "-" "." "/" they are glue, not a word break, and are dropped ("460\u202f-89-9847").
+# narrow no-break, figure, thin and other fixed-width spaces. Between a digit and a "-", "."
+# or "/", or beside another space, they are glue and are dropped ("460\u202f-89-9847").
 _NUMBER_GLUE = frozenset("\u00a0\u202f\u2007\u2009\u200a\u2008\u2006\u2005\u2004")
 _NUMBER_PART = frozenset("0123456789-./")
 
@@ -118,8 +118,15 @@ def _pieces(text: str):
 
 
 def _inside_number(text: str, index: int) -> bool:
+    """A fixed-width space that is glue, not a separator: next to another space, or between a
+    digit and "-", "." or "/" ("460\u202f-89"). Between two digits it stays a separator
+    ("10\u00a0000", "0176\u00a02345")."""
     before = _ascii_digit(text[index - 1]) if index > 0 else ""
     after = _ascii_digit(text[index + 1]) if index + 1 < len(text) else ""
+    if before.isdigit() and after.isdigit():
+        return False
+    if (before == " " and after[:1].isdigit()) or (after == " " and before[:1].isdigit()):
+        return True
     return (
         before in _NUMBER_PART
         and after in _NUMBER_PART

@@ -297,3 +297,25 @@ def test_characters_assistants_greetings_and_short_codes_pass(gate: PrivacyGate,
 )
 def test_own_people_and_odd_layouts_still_count(gate: PrivacyGate, text: str, kind: str) -> None:
     assert kind in gate.check_text(text).sensitive_types
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Write a function isValidEmail(email) in TypeScript with tests for "a@b.co" and "bad@".',
+        "I get \"ERROR 1045 (28000): Access denied for user 'root'@'localhost'\". Why?",
+        "Refactor: def calc(a, b, c): return (a * 1.08 + b) / c if c else 0",
+        "How do I set LD_LIBRARY_PATH=/opt/cuda/lib64 permanently on Ubuntu 22.04?",
+        "kubectl logs api-7d9f8b6c4-x2kq9 --previous shows CrashLoopBackOff",
+    ],
+)
+def test_code_heavy_prompts_pass(gate: PrivacyGate, text: str) -> None:
+    verdict = gate.check_text(text)
+    assert not verdict.sensitive, [
+        (f.type, text[f.start : f.end], f.rule) for f in verdict.findings
+    ]
+
+
+def test_a_transcript_labels_its_speakers(gate: PrivacyGate) -> None:
+    text = "Anna: Did you call the bank?\nMarek: Not yet, tomorrow."
+    assert gate.check_text(text).sensitive_types == ["PERSON"]

@@ -146,6 +146,8 @@ _TOKEN_CANDIDATE = re.compile(r"[A-Za-z0-9+/_\-=.]{20,}")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _LONGEST_BARE_KEY = 160
+# A part of a path or a name: a word, a word with a short number (lib64, utf8, v2), a number.
+_WORDLIKE = re.compile(r"^(?:[A-Za-z]+\d{0,3}|\d{1,4}|[A-Za-z]\d{1,3}[A-Za-z]*)$")
 
 
 def shannon_entropy(value: str) -> float:
@@ -162,9 +164,9 @@ def _is_random_token(token: str) -> bool:
     token = token.strip(".=-_/")
     if not 20 <= len(token) <= _LONGEST_BARE_KEY or _UUID.match(token) or _HEX.match(token):
         return False
-    parts = [p for p in re.split(r"[./\-_]", token) if p]
-    if all(p.isalpha() for p in parts):  # a path, a domain, a snake_case or dotted identifier
-        return False
+    parts = [p for p in re.split(r"[./\-_=:]", token) if p]
+    if all(_WORDLIKE.match(p) for p in parts):
+        return False  # a path, a domain, a setting: LD_LIBRARY_PATH=/opt/cuda/lib64
     has_digit = any(c.isdigit() for c in token)
     has_alpha = any(c.isalpha() for c in token)
     if not (has_digit and has_alpha):
@@ -259,7 +261,10 @@ def _prose_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         after = r"(?![^\W\d_])" if label[-1].isascii() else ""
         alternatives.append(before + escaped + after)
     label_rx = "(?P<key>" + "|".join(alternatives) + ")"
-    target = r"(?:[ \t]+(?:for|of|to|on)[ \t]+(?:the[ \t]+|my[ \t]+|our[ \t]+)?[\w.\-]{1,30}){0,2}"
+    target = (
+        r"(?:[ \t]+(?:for|of|to|on)[ \t]+(?:the[ \t]+|my[ \t]+|our[ \t]+)?"
+        r"(?:[\w.\-]{1,30}[ \t]+)?['\"]?[\w.\-@]{1,40}['\"]?){0,2}"
+    )
     separator = (
         r"[ \t]*(?:(?:is|was|are|=|:|：|-|–|would[ \t]+be|is[ \t]+now|set[ \t]+to|changed[ \t]+to|"
         r"est|ist|es|é|è|是|为|為|는|은|は|это)[ \t]*:?[ \t]*)"
@@ -293,6 +298,11 @@ def _prose_value_ok(value: str) -> bool:
         return False
     # a sentence goes on: "the password is in the vault", "my PIN is the same as ..."
     return not (value.isalpha() and value.islower() and len(value) <= 3)
+
+
+@lru_cache(maxsize=1)
+def _default_accounts() -> frozenset[str]:
+    return frozenset(_words()["default_accounts"])
 
 
 @lru_cache(maxsize=1)
@@ -392,12 +402,14 @@ def _value_span(match: re.Match[str]) -> tuple[int, int, str]:
 
 
 def _judge_assignment(
-    key: str, value: str, loose_separator: bool = False
+    key: str, value: str, loose_separator: bool = False, prose: bool = False
 ) -> tuple[str, float] | None:
     """The credential type and score for `key = value`, or None if it is not one.
 
     `loose_separator` marks `Name: word` without quotes, which is also how prose and chat
-    transcripts read ("User: hello"), so login names are not taken from it.
+    transcripts read ("User: hello"), so login names are not taken from it. `prose` marks
+    `user 'root'` in running text ("Access denied for user 'root'"), where a system's default
+    account names nobody; in a config line (`DB_USER=postgres`) it is half of a credential.
     """
     key = key.strip("\"'$@:.-_ ").rsplit(".", 1)[-1]
     if not key or _looks_like_placeholder(value):
@@ -411,7 +423,7 @@ def _judge_assignment(
     if _ACCOUNT_ID_RE.search(key) and re.fullmatch(r"\d{10,14}", value):
         return "CLOUD_RESOURCE_ID", 0.7
     if _USER_NAME_RE.search(key):
-        if loose_separator:
+        if loose_separator or (prose and value.lower() in _default_accounts()):
             return None
         return ("USERNAME", 0.6) if re.fullmatch(r"[\w.@\-\\]{3,64}", value) else None
     if _WEAK_NAME_RE.search(key) and _looks_like_token(value, min_length=12):
@@ -516,7 +528,12 @@ def _context_matches(text: str) -> Iterator[SecretMatch]:
         for m in pattern.finditer(text):
             start, end, value = _value_span(m)
             loose = "sep" in pattern.groupindex and m.group("sep") == ":" and m.group("bare")
-            judged = _judge_assignment(m.group("key"), value, loose_separator=bool(loose))
+            judged = _judge_assignment(
+                m.group("key"),
+                value,
+                loose_separator=bool(loose),
+                prose=pattern is _SPACED_ASSIGNMENT,
+            )
             if judged:
                 yield SecretMatch(judged[0], start, end, judged[1], rule)
     with_separator, bare = _prose_patterns()

@@ -25,6 +25,7 @@ The cue patterns compile when this module is imported, which the gate does when 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -339,6 +340,15 @@ _PERSONAL_EVIDENCE = frozenset({"title, name cue, relation or greeting", "introd
 _OWN_BEFORE = re.compile(r"\b(?:my|our|i|i'm|me)\b[^.!?\n]{0,30}$", re.IGNORECASE)
 
 
+_SPEAKER_LINE = re.compile(r"^[ \t>]*[^\W\d_][\w .'’-]{0,30}:", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=16)
+def _is_dialogue(text: str) -> bool:
+    """Two lines or more open with "Name:": a transcript, where such a label is a speaker."""
+    return len(_SPEAKER_LINE.findall(text)) >= 2
+
+
 def _street_words() -> frozenset[str]:
     from localfirst.privacy.recognizers import STREET_TYPE_WORDS
 
@@ -604,7 +614,7 @@ class PersonFinder:
         if " ".join(words).lower() in names.ASSISTANT_NAMES and not _RELATION_BEFORE.search(before):
             run.why = "an assistant's name"
             return "PUBLIC_FIGURE"
-        strong = self._strong_cue(before, after, words)
+        strong = self._strong_cue(before, after, words, _is_dialogue(text))
         cued = self._person_context(before, after, text)
         place_like = run.label in _PLACE_LABELS
         if (
@@ -708,8 +718,9 @@ class PersonFinder:
         return names.is_puzzle(text) and self._knowledge.is_given_name(word)
 
     @staticmethod
-    def _strong_cue(before: str, after: str, words: list[str]) -> bool:
-        """A title, a name cue, a relation, a greeting, a vocative or a speaker label."""
+    def _strong_cue(before: str, after: str, words: list[str], dialogue: bool = True) -> bool:
+        """A title, a name cue, a relation, a greeting, a vocative or a speaker label (in a
+        dialogue: one "Refactor:" or "Summary:" line is a heading, not a speaker)."""
         return bool(
             _TITLE_BEFORE.search(before)
             or _NAME_CUE_BEFORE.search(before)
@@ -717,7 +728,9 @@ class PersonFinder:
             or _RELATION_BEFORE.search(before)
             or _GREETING_BEFORE.search(before)
             or (_VOCATIVE_AFTER.match(after) and _SUBJECT_START.search(before))
-            or (_line_start(before) and _SPEAKER_AFTER.match(after) and len(words) <= 3)
+            or (
+                dialogue and _line_start(before) and _SPEAKER_AFTER.match(after) and len(words) <= 3
+            )
         )
 
     def _kind(self, word: str) -> str:

@@ -69,9 +69,12 @@ def clearance(entity_type: str, value: str, *, credential: bool = False) -> str 
         if entity_type == "PHONE_NUMBER" and any(p.match(digits) for p in data.phones):
             return "placeholder: a number reserved for fiction and documentation"
     if entity_type == "EMAIL_ADDRESS" and "@" in value:
-        domain = value.rsplit("@", 1)[1].strip(".>").lower()
+        local, domain = value.rsplit("@", 1)
+        domain = domain.strip(".>").lower()
         if _reserved_domain(domain, data.domains):
             return "placeholder: a domain reserved for examples (RFC 2606)"
+        if len(local.strip("<\"' ")) == 1 and len(domain.split(".")[0]) == 1:
+            return "placeholder: a one-letter address on a one-letter domain (a@b.co)"
     if entity_type == "IP_ADDRESS":
         return _ip_clearance(value, data)
     if entity_type == "STREET_ADDRESS":

@@ -175,6 +175,14 @@ def _check_thresholds(thresholds: dict) -> str | None:
     return None
 
 
+def _check_ner_model(value: str) -> str | None:
+    if value and not value.startswith("hf:") and not Path(value).expanduser().is_dir():
+        return 'must be "hf:ORG/NAME", a model folder, or empty'
+    if value.startswith("hf:") and value.count("/") != 1:
+        return 'must name a Hub repository as "hf:ORG/NAME"'
+    return None
+
+
 def _meta(doc: str, check=None) -> dict:
     return {"doc": doc, "check": check}
 
@@ -266,6 +274,14 @@ class PrivacyConfig:
     thresholds: dict = field(
         default_factory=dict,
         metadata=_meta("per-entity minimum score, e.g. {PERSON = 0.7}", _check_thresholds),
+    )
+    ner_model: str = field(
+        default="",
+        metadata=_meta(
+            "a stronger detector beside the rules: a token-classification model, "
+            '"hf:ORG/NAME" or a folder (needs localfirst[ner]); empty: off',
+            _check_ner_model,
+        ),
     )
 
 

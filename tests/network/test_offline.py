@@ -153,7 +153,7 @@ def test_offline_from_the_config_file_installs_the_guard(offline_env, tmp_path: 
     config = Path(offline_env["XDG_CONFIG_HOME"]) / "localfirst" / "config.toml"
     config.write_text("[local]\nmax_tokens = 6\n[network]\noffline = true\n")
     trace = tmp_path / "doctor.strace"
-    command = [*_no_network_prefix(), "strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace),
+    command = [*_no_network_prefix(), "strace", "-f", "-qq", "-e", "trace=connect,sendto,execve", "-o", str(trace),
                sys.executable, "-m", "localfirst", "doctor"]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=offline_env, timeout=300)
     assert "mode:   offline" in result.stdout

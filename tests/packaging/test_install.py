@@ -35,6 +35,13 @@ def check_installed_app(exe: Path, cwd: Path, env: dict[str, str]) -> None:
     assert run([str(exe), "--version"], cwd, env).stdout.strip() == f"localfirst {__version__}"
     decision = json.loads(run([str(exe), "--offline", "route", "--json", "hello"], cwd, env).stdout)
     assert decision["target"] == "local" and decision["mode"] == "offline"
+    # the gate itself runs from this install (its data files, stdnum's validators, spaCy):
+    # a gate that failed to load would also answer "local", so look at what it found
+    private = "Mi DNI es 48213907T; call me on 0176 2345 6789"
+    found = json.loads(run([str(exe), "--offline", "route", "--json", private], cwd, env).stdout)
+    rules = {e["type"]: e["rule"] for e in found["entities"]}
+    assert {"NATIONAL_ID", "PHONE_NUMBER"} <= set(rules), found
+    assert "stdnum" in rules["NATIONAL_ID"] or "DNI" in rules["NATIONAL_ID"]
     doctor = subprocess.run(
         [str(exe), "--offline", "doctor"],
         cwd=cwd,

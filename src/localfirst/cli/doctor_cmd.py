@@ -131,7 +131,10 @@ def _gate(services) -> tuple[bool, str]:
     if router.gate_error:
         return False, f"cannot run ({router.gate_error}); every prompt stays local until fixed"
     gate = router.gate()
-    return True, getattr(gate, "pipeline_description", "ready")
+    described = getattr(gate, "pipeline_description", "ready")
+    if not services.config.privacy.ner_model:
+        described += "; NER model: off ([privacy] ner_model adds one)"
+    return True, described
 
 
 def _scorer(services) -> tuple[bool, str]:

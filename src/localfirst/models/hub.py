@@ -114,13 +114,15 @@ def pull(
     revision: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    gguf: bool = True,
 ) -> Path:
     """Download `filename` from model repo `repo` into the Hub cache and return its path.
 
     A file already in the cache is checked, not downloaded again. Raises ModelError (or
     UserError) with a hint saying what to do; DownloadCancelled when `cancel` is set.
+    `gguf=False` fetches any file of the repo (the privacy gate's NER model).
     """
-    _check_names(repo, filename)
+    _check_names(repo, filename, gguf=gguf)
     settings = hub_settings(cache_dir)
     revision = revision or "main"
     if settings.offline:
@@ -514,7 +516,7 @@ def _from_cache(
 # errors a user can act on
 
 
-def _check_names(repo: str, filename: str) -> None:
+def _check_names(repo: str, filename: str, gguf: bool = True) -> None:
     if not _REPO_ID.fullmatch(repo) or "--" in repo or ".." in repo:
         raise UserError(
             f"'{repo}' is not a Hub repository id",
@@ -522,6 +524,8 @@ def _check_names(repo: str, filename: str) -> None:
         )
     if not filename or filename.startswith("/") or ".." in filename.split("/"):
         raise UserError(f"'{filename}' is not a file name in a repository")
+    if not gguf:
+        return
     if not filename.lower().endswith(".gguf"):
         raise UserError(
             f"{filename} is not a GGUF file",

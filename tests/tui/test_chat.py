@@ -158,3 +158,10 @@ async def test_a_gate_that_cannot_load_says_so_in_the_status_bar(tui_services) -
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await settle(pilot)
         assert app.chat_screen.status_bar.status_text("gate").startswith("error:")
+
+
+def test_a_stop_before_any_text_says_nothing_was_kept() -> None:
+    from localfirst.tui.badge import ReplyFigures, stats_line
+
+    assert stats_line(ReplyFigures(), "cancelled-empty").endswith("nothing to keep")
+    assert "partial reply kept" in stats_line(ReplyFigures(output_tokens=3), "cancelled")

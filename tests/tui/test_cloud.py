@@ -108,3 +108,17 @@ async def test_a_failed_cloud_request_is_answered_locally_and_the_badge_follows(
         assert reply.reason_text.startswith("cloud unavailable")
         assert reply.reason_text.endswith("answered locally")
         assert reply.text and "≈ $" not in reply.stats_text
+
+
+async def test_ctrl_o_with_no_cloud_says_why_and_keeps_the_text(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        screen.prompt.load_text("What is the capital of France?")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        shown = " ".join(n.message for n in app._notifications)
+        assert "there is no cloud to send to" in shown and "F2 → Cloud" in shown
+        assert screen.prompt.text == "What is the capital of France?"
+        assert screen.chat.replies == [] and tui_services.history.list_conversations() == []

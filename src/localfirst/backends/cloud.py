@@ -477,7 +477,9 @@ class CloudBackend:
             code = status or (401 if error_type == "authentication_error" else 403)
             what = "rejected the API key" if code == 401 else "refused access with this API key"
             key_name, env_var = self.key_name, env_var_for(self.key_name)
-            fix = f"store a valid key with `localfirst keys set {key_name}` or set {env_var}"
+            fix = f"store a valid key with `localfirst keys set {key_name}`"
+            if key_name != provider:  # a private server's key: its own variable too
+                fix += f" or set {env_var}"
             if self.choice.key_source == "env":
                 fix = f"fix {env_var} or store a key with `localfirst keys set {key_name}`"
             return Failure("auth", f"{provider} {what} ({code}): {fix}", False)

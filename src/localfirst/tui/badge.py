@@ -70,6 +70,7 @@ def stats_line(figures: ReplyFigures, outcome: str = "stop") -> str:
 OUTCOME_WORDS = {
     "length": "cut at the length limit",
     "cancelled": "stopped: partial reply kept",
+    "cancelled-empty": "stopped before any text: nothing to keep",
     "error": "failed",
 }
 

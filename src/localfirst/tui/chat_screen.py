@@ -227,8 +227,18 @@ class ChatScreen(Screen):
     async def _confirm_cloud(self, text: str) -> Override:
         """CLOUD, CLOUD_FORCE once the user confirmed, or NONE when they declined."""
         asked, forced = await asyncio.to_thread(self._cloud_previews, text)
-        if asked.target is Target.CLOUD or forced.target is not Target.CLOUD:
-            return Override.CLOUD  # goes to the cloud, or cannot: the badge will say why
+        if forced.target is not Target.CLOUD:
+            # no cloud at all (no key, offline, local-only): say so rather than answer locally
+            missing = self.services.availability().cloud_missing_reason or forced.summary
+            self.notify(
+                f"Not sent: there is no cloud to send to ({missing}). Add an API key in "
+                "F2 → Cloud, or press Enter to ask the local model. Your text is still here.",
+                severity="warning",
+                timeout=10,
+            )
+            return Override.NONE
+        if asked.target is Target.CLOUD:
+            return Override.CLOUD  # goes to the cloud
         found = asked.summary.split(", kept local")[0] if asked.sensitive else asked.summary
         confirmed = await self.app.push_screen_wait(
             ConfirmDialog(

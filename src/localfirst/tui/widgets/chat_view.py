@@ -151,6 +151,8 @@ class AssistantMessage(MessageBlock):
         self.finished = True
         self.outcome = outcome
         self.set_class(outcome == "cancelled", "stopped")
+        if outcome == "cancelled" and not self.text.strip():
+            outcome = "cancelled-empty"  # Esc before the first token: there is nothing kept
         self.stats_text = stats_line(figures, outcome) or " "
         if self.is_mounted:
             self.query_one(".stats", Static).update(self.stats_text)

@@ -146,8 +146,6 @@ def _interrupt_mid_reply(env, signal_number: int) -> tuple[int, str]:
     text, send the signal; (exit code, what the terminal showed)."""
     import os
     import pty
-    import select
-    import time
 
     leader, follower = pty.openpty()
     process = subprocess.Popen(
@@ -157,30 +155,32 @@ def _interrupt_mid_reply(env, signal_number: int) -> tuple[int, str]:
         env=env,
     )
     os.close(follower)
-    seen = b""
-    deadline = time.monotonic() + 120
-    while len(seen) < 20 and time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 1)
-        if ready:
-            try:
-                seen += os.read(leader, 256)
-            except OSError:
-                break
+    seen = _read_pty(leader, until=lambda data: len(data) >= 20, idle_s=120)
     process.send_signal(signal_number)
-    while True:  # drain what it writes on the way out
-        ready, _, _ = select.select([leader], [], [], 5)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 256)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
+    seen += _read_pty(leader, until=lambda data: False, idle_s=5)  # what it writes on the way out
     code = process.wait(timeout=120)
     os.close(leader)
     return code, seen.decode("utf-8", "replace")
+
+
+def _read_pty(fd: int, until, idle_s: float) -> bytes:
+    """Read from a pty until `until(data)` holds, it closes, or nothing comes for `idle_s`."""
+    import os
+    import select
+
+    data = b""
+    while not until(data):
+        ready, _, _ = select.select([fd], [], [], idle_s)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 256)
+        except OSError:  # the other side closed
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])

@@ -122,6 +122,6 @@ def _data() -> _Data:
         public_ips=frozenset(raw["public_service_ips"]),
         phones=tuple(re.compile(p) for p in raw["fictional_phone_digits"]),
         cards=frozenset(raw["test_card_numbers"]),
-        secrets=frozenset(raw["documented_example_secrets"]),
+        secrets=frozenset("".join(parts) for parts in raw["documented_example_secrets"]),
         addresses=tuple(" ".join(a.lower().split()) for a in raw["public_addresses"]),
     )

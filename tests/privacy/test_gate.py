@@ -293,6 +293,7 @@ def test_characters_assistants_greetings_and_short_codes_pass(gate: PrivacyGate,
         ("Please block card no 473511 0554588 today.", "CREDIT_CARD"),
         ("Send it from GB29 NWBK 6016 1331 9268 19 please.", "IBAN_CODE"),
         ("my alexa account is fine but my daughter Alexa lost her phone", "PERSON"),
+        ("Ingrid Solberg asked how to escape special characters in a regex", "PERSON"),
     ],
 )
 def test_own_people_and_odd_layouts_still_count(gate: PrivacyGate, text: str, kind: str) -> None:

@@ -47,11 +47,26 @@ FOREIGN_NAME_CUE_BEFORE = re.compile(
 # A prompt that talks about the characters of a work: a name in it is a character, unless a
 # personal relation introduces it ("a story for my son Leo") or it names a creator or a
 # performer ("the Jensen novel", "a film starring ..."), who is a real person.
-FICTION_CONTEXT = re.compile(
-    r"\b(?:fan ?fiction|fanfic|characters?|plot|protagonist|antagonist|villain|lore|"
+_FICTION_TALK = re.compile(
+    r"\b(?:fan ?fiction|fanfic|plot|protagonist|antagonist|villain|lore|"
     r"(?:a|the) story (?:where|in which)|role-?play)\b",
     re.IGNORECASE,
 )
+# "character" alone is as often a letter in a string ("escape special characters"): it
+# counts only beside a kind of work
+_CHARACTER = re.compile(r"\bcharacters?\b", re.IGNORECASE)
+_WORK = re.compile(
+    r"\b(?:novel|film|movie|book|series|show|game|play|story|anime|manga|episode|season|saga|"
+    r"franchise|sitcom|comic|cartoon|musical|opera|tv|netflix)s?\b",
+    re.IGNORECASE,
+)
+
+
+def about_fiction(text: str) -> bool:
+    """Whether the prompt talks about the characters or plot of a work of fiction."""
+    return bool(_FICTION_TALK.search(text)) or bool(
+        _CHARACTER.search(text) and _WORK.search(text)
+    )
 CREATOR_BEFORE = re.compile(
     r"\b(?:by|written by|directed by|starring|features|featuring|author|writer|novelist|actor|"
     r"actress|director|played by|voiced by|composer|singer|the)\s+$",

@@ -406,7 +406,7 @@ class PersonFinder:
                 run.verdict = self._judge(run, text, text_lower, lowercase_text)
         self._spread_over_lists(runs, text)
         self._same_name_same_verdict(runs, text)
-        if names.FICTION_CONTEXT.search(text):
+        if names.about_fiction(text):
             self._characters_of_fiction(runs, text)
         runs += self._named_after_cues(text, runs, lowercase_text, code_spans)
         found: list[NameSpan] = []

@@ -64,9 +64,9 @@ _WORK = re.compile(
 
 def about_fiction(text: str) -> bool:
     """Whether the prompt talks about the characters or plot of a work of fiction."""
-    return bool(_FICTION_TALK.search(text)) or bool(
-        _CHARACTER.search(text) and _WORK.search(text)
-    )
+    return bool(_FICTION_TALK.search(text)) or bool(_CHARACTER.search(text) and _WORK.search(text))
+
+
 CREATOR_BEFORE = re.compile(
     r"\b(?:by|written by|directed by|starring|features|featuring|author|writer|novelist|actor|"
     r"actress|director|played by|voiced by|composer|singer|the)\s+$",

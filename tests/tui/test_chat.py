@@ -165,3 +165,21 @@ def test_a_stop_before_any_text_says_nothing_was_kept() -> None:
 
     assert stats_line(ReplyFigures(), "cancelled-empty").endswith("nothing to keep")
     assert "partial reply kept" in stats_line(ReplyFigures(output_tokens=3), "cancelled")
+
+
+async def test_the_chrome_follows_the_local_only_toggle(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        before = screen.status_bar.status_text("cloud")
+        assert screen.check_action("send_to_cloud", ()) is True
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert screen.status_bar.status_text("cloud") == "off: unused: local-only"
+        assert screen.check_action("send_to_cloud", ()) is False
+        assert "Ctrl+O" not in screen.welcome_text()
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert screen.status_bar.status_text("cloud") == before
+        assert "Ctrl+O" in screen.welcome_text()

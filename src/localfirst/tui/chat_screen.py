@@ -141,12 +141,20 @@ class ChatScreen(Screen):
     # what the app tells the screen
 
     def status_changed(self, part: str, state: str, text: str, detail: str) -> None:
+        if part == "cloud" and self._cloud_unused():
+            state, text = "off", "unused: local-only"  # what the mode allows, not the key
         self.status_bar.set_status(part, state, text, detail)
         self.chat.set_welcome(self.welcome_text())
 
     def mode_changed(self, mode: SessionMode) -> None:
+        """The chrome follows the mode: no green cloud and no ^o while nothing may leave."""
         self.session.mode = mode
         self.status_bar.set_mode(mode)
+        self.status_changed("cloud", *self.app.statuses["cloud"])
+        self.refresh_bindings()
+
+    def _cloud_unused(self) -> bool:
+        return self.session.mode is SessionMode.LOCAL_ONLY
 
     def renew_session(self) -> None:
         """A session on the services' current router, for the same chat (after settings change)."""
@@ -168,6 +176,8 @@ class ChatScreen(Screen):
             "  Ctrl+O   send one message to the cloud",
             "  Ctrl+P   every command · F2 settings",
         ]
+        if self.session.mode is not SessionMode.AUTO:
+            lines.remove("  Ctrl+O   send one message to the cloud")
         model_state = self.app.statuses["model"][0]
         if model_state == "off":
             lines += [
@@ -353,6 +363,8 @@ class ChatScreen(Screen):
             return self.busy  # only offered while a reply streams
         if action == "retry":
             return not self.busy and self.session.conversation is not None
+        if action == "send_to_cloud":
+            return self.session.mode is SessionMode.AUTO  # local-only and offline: never
         return True
 
     def action_stop(self) -> None:

@@ -213,3 +213,26 @@ def test_decision_serialises_to_the_route_json_contract() -> None:
     ]
     assert data["target"] == "local" and data["complexity"] == 0.9
     assert data["redacted"] is False
+
+
+def test_a_reason_says_when_the_private_data_is_only_in_earlier_messages() -> None:
+    from localfirst.privacy.verdict import Finding, GateVerdict
+    from localfirst.routing.decision import Availability
+    from localfirst.routing.policy import decide
+
+    both = Availability(local_model="tiny", cloud_model="anthropic/claude")
+    earlier = GateVerdict((Finding("PHONE_NUMBER", 0, 12, 0.9, source="turn 0"),))
+    sticky = GateVerdict((Finding("EARLIER_TURN_WITH_PRIVATE_DATA", 0, 0, 1.0, source="history"),))
+    for verdict, words in (
+        (earlier, "an earlier message in this chat held PHONE_NUMBER, kept local"),
+        (sticky, "an earlier message in this chat held private data, kept local"),
+    ):
+        decision = decide(
+            verdict=verdict,
+            complexity=None,
+            mode=SessionMode.AUTO,
+            availability=both,
+            threshold=0.5,
+        )
+        assert decision.reasons[0] == words
+        assert "EARLIER_TURN" not in " ".join(decision.reasons)

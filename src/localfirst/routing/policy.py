@@ -177,10 +177,25 @@ def _not_redactable(types: list[str] | None) -> tuple[str, ...]:
 
 
 def _describe_findings(verdict: GateVerdict) -> str:
+    """What was found, by type; when the new message holds none of it, where it is instead
+    ("an earlier message in this chat held PHONE_NUMBER"), so the reason does not name a type
+    as if the new message held it."""
+    sensitive = [f for f in verdict.findings if f.sensitive]
+    here = sorted({f.type for f in sensitive if f.source in ("prompt", "system")})
+    earlier = sorted({f.type for f in sensitive if f.source.startswith("turn ")} - set(here))
+    sticky = any(f.source == "history" for f in sensitive)
+    if not here:
+        if earlier:
+            return f"an earlier message in this chat held {_listed(earlier)}"
+        if sticky:
+            return "an earlier message in this chat held private data"
     types = verdict.sensitive_types
-    shown = ", ".join(types[:4]) + (f" and {len(types) - 4} more" if len(types) > 4 else "")
     kind = "credentials" if types and all(_is_credential(t) for t in types) else "personal data"
-    return f"{kind}: {shown}"
+    return f"{kind}: {_listed(types)}"
+
+
+def _listed(types: list[str]) -> str:
+    return ", ".join(types[:4]) + (f" and {len(types) - 4} more" if len(types) > 4 else "")
 
 
 def _is_credential(entity_type: str) -> bool:

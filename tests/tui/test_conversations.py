@@ -8,7 +8,7 @@ from dataclasses import replace
 from localfirst.core.messages import MessageStatus, Role
 from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
 from localfirst.tui.widgets.chat_view import AssistantMessage, UserMessage
-from localfirst.tui.widgets.sidebar import SearchHit
+from localfirst.tui.widgets.sidebar import ConversationItem, SearchHit
 
 from .conftest import TERMINAL_SIZE, make_app, settle
 
@@ -149,3 +149,21 @@ async def test_copy_a_message_and_its_code_block(tui_services) -> None:
         assert app.clipboard == REPLY
         await pilot.press("k")
         assert app.clipboard == "print(sorted(names))\n"
+
+
+async def test_a_chat_that_turns_private_shows_its_lock_at_once(tui_services) -> None:
+    from .conftest import send
+
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "Tell me a joke about owls")
+        screen = app.chat_screen
+
+        def locked() -> list[bool]:
+            return [item.sensitive for item in screen.sidebar.list_view.query(ConversationItem)]
+
+        assert locked() == [False]
+        await send(pilot, "My number is 0176 2345 6789, remind me to call")
+        assert locked() == [True]
+        assert str(screen.status_bar.query_one("#chat-title").content).startswith("🔒 ")

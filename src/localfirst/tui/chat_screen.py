@@ -294,6 +294,8 @@ class ChatScreen(Screen):
                     )
                     if not event.decision.available:
                         reply.add_class("error")
+                    if event.decision.sensitive and not new_conversation:
+                        await self._privacy_shown()  # the chat may have just turned private
                 elif isinstance(event, TextDelta) and reply is not None:
                     await reply.write(event.text)
                 elif isinstance(event, Stored):
@@ -349,11 +351,22 @@ class ChatScreen(Screen):
             cost_usd=cost,
         )
 
+    async def _privacy_shown(self) -> None:
+        """The lock in the sidebar and the top bar, and the title with placeholders, as soon
+        as a chat turns private mid-conversation (not at the next Ctrl+N)."""
+        current = self.session.conversation
+        if current is None:
+            return
+        stored = self.services.history.get_conversation(current.id, with_messages=False)
+        if stored is not None:
+            self.status_bar.set_title(stored.title, stored.sensitive)
+            await self.sidebar.reload(current.id)
+
     async def _conversation_started(self, conversation_id: int) -> None:
         conversation = self.services.history.get_conversation(conversation_id, with_messages=False)
         if conversation is not None:
             self.session.conversation = conversation
-            self.status_bar.set_title(conversation.title)
+            self.status_bar.set_title(conversation.title, conversation.sensitive)
         await self.sidebar.reload(conversation_id)
 
     # actions
@@ -430,7 +443,7 @@ class ChatScreen(Screen):
         self.session = self.services.new_session(conversation)
         self.session.mode = self.app.session_mode
         await self.chat.show_conversation(conversation.messages, self.services.config.cloud.prices)
-        self.status_bar.set_title(conversation.title)
+        self.status_bar.set_title(conversation.title, conversation.sensitive)
         self.sidebar.current_id = conversation_id
         self.prompt.prompt_history = PromptHistory(
             [m.content for m in conversation.messages if m.role is Role.USER]
@@ -475,7 +488,7 @@ class ChatScreen(Screen):
             return
         self.services.history.rename_conversation(conversation.id, title)
         if conversation.id == self._current_id():
-            self.status_bar.set_title(title.strip())
+            self.status_bar.set_title(title.strip(), conversation.sensitive)
             if self.session.conversation is not None:
                 self.session.conversation.title = title.strip()
         await self.sidebar.reload(self._current_id())

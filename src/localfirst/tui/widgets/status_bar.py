@@ -79,8 +79,10 @@ class StatusBar(Horizontal):
         yield Indicator("gate", id="gate-status")
         yield Indicator("cloud", id="cloud-status")
 
-    def set_title(self, title: str) -> None:
-        self.query_one("#chat-title", Static).update(one_line_for_terminal(title) or "New chat")
+    def set_title(self, title: str, private: bool = False) -> None:
+        """The chat's title; a private chat carries the lock, as in the sidebar."""
+        shown = one_line_for_terminal(title) or "New chat"
+        self.query_one("#chat-title", Static).update(f"🔒 {shown}" if private else shown)
 
     def set_mode(self, mode: SessionMode) -> None:
         self.query_one(ModeChip).set_mode(mode)

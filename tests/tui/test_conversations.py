@@ -167,3 +167,19 @@ async def test_a_chat_that_turns_private_shows_its_lock_at_once(tui_services) ->
         await send(pilot, "My number is 0176 2345 6789, remind me to call")
         assert locked() == [True]
         assert str(screen.status_bar.query_one("#chat-title").content).startswith("🔒 ")
+
+
+async def test_a_reopened_long_chat_opens_at_its_latest_message(tui_services) -> None:
+    history = tui_services.history
+    conversation = history.create_conversation()
+    for n in range(12):
+        history.add_message(conversation.id, Role.USER, f"Question {n}: " + "why? " * 20)
+        history.add_message(conversation.id, Role.ASSISTANT, f"Answer {n}.\n\n" + "Because. " * 60)
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        chat = app.chat_screen.chat
+        await app.chat_screen.open_conversation(conversation.id)
+        await settle(pilot)
+        assert chat.max_scroll_y > 0
+        assert chat.scroll_y == chat.max_scroll_y

@@ -261,6 +261,9 @@ class ChatView(VerticalScroll):
         if widgets:
             await self.mount_all(widgets)
         self.scroll_end(animate=False, immediate=True)
+        # the replies' Markdown lays out after this frame: scroll again once it has, so a
+        # reopened chat opens at its latest message rather than its first
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     async def add_user(self, text: str) -> UserMessage:
         await self.remove_children("#welcome")

@@ -183,3 +183,34 @@ async def test_a_reopened_long_chat_opens_at_its_latest_message(tui_services) ->
         await settle(pilot)
         assert chat.max_scroll_y > 0
         assert chat.scroll_y == chat.max_scroll_y
+
+
+async def test_a_long_reason_is_read_whole_once_the_reply_has_the_focus(tui_services) -> None:
+    long_reason = (
+        "cloud unavailable (anthropic rejected the API key (401): no keyring backend on "
+        "this machine, so set ANTHROPIC_API_KEY in the environment): answered locally"
+    )
+    history = tui_services.history
+    conversation = history.create_conversation()
+    history.add_message(conversation.id, Role.USER, "What is the capital of France?")
+    history.add_message(
+        conversation.id,
+        Role.ASSISTANT,
+        "Paris.",
+        route={"target": "local", "reasons": [long_reason]},
+        model="gemma-3-270m",
+    )
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await app.chat_screen.open_conversation(conversation.id)
+        await settle(pilot)
+        [reply] = app.chat_screen.chat.replies
+        reason = reply.query_one(".reason")
+        assert "(…)" in str(reason.content)  # one line while reading
+        reply.focus()
+        await pilot.pause()
+        assert str(reason.content) == long_reason and reason.has_class("-expanded")
+        app.chat_screen.prompt.focus()
+        await pilot.pause()
+        assert "(…)" in str(reason.content)

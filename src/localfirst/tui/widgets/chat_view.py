@@ -121,6 +121,22 @@ class AssistantMessage(MessageBlock):
         reason = self.query_one(".reason", Static)
         reason.update(_one_line(self.reason_text))
         reason.tooltip = self.reason_text or None
+        self._show_reason(self.has_focus)
+
+    def on_focus(self) -> None:
+        self._show_reason(expanded=True)
+
+    def on_blur(self) -> None:
+        self._show_reason(expanded=False)
+
+    def _show_reason(self, expanded: bool) -> None:
+        """One line while reading; the whole reason, wrapped, once the reply has the focus
+        (Tab reaches it), so its end ("... so use the env variable") is readable by keyboard."""
+        if not self.is_mounted:
+            return
+        reason = self.query_one(".reason", Static)
+        reason.update(self.reason_text if expanded else _one_line(self.reason_text))
+        reason.set_class(expanded, "-expanded")
 
     async def write(self, fragment: str) -> None:
         """Append streamed text; the stream coalesces fragments that arrive between frames."""

@@ -184,3 +184,28 @@ async def test_palette_offers_the_chat_commands(tui_services) -> None:
 )
 def test_parse_terms(text: str, terms: list[str]) -> None:
     assert parse_terms(text) == terms
+
+
+async def test_enter_saves_the_share_and_cloud_shows_and_checks_its_base_url(tui_services) -> None:
+    from localfirst.config import load_config
+
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_settings(pilot, "routing")
+        field = screen.query_one("#keep-local-share")
+        field.value = "0.8"
+        field.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        path = tui_services.paths.config_file
+        assert load_config(path).routing.keep_local_share == 0.8
+        base_url = screen.query_one("#cloud-base-url")
+        assert base_url.value == tui_services.config.cloud.base_url
+        base_url.value = "ftp://x"
+        base_url.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = " ".join(n.message for n in app._notifications)
+        assert "Settings not saved" in shown and "base_url" in shown
+        assert load_config(path).cloud.base_url == ""

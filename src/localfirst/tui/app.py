@@ -167,7 +167,7 @@ class LocalFirstApp(App[int]):
 
     def update_config(self, section: str, **changes: object) -> bool:
         """Change keys in memory and in config.toml (re-read first, so hand edits survive)."""
-        from localfirst.config import load_config, save_config
+        from localfirst.config import config_from_dict, load_config, save_config
 
         path = self.services.paths.config_file
         try:
@@ -175,6 +175,7 @@ class LocalFirstApp(App[int]):
             saved = dataclasses.replace(
                 on_disk, **{section: dataclasses.replace(getattr(on_disk, section), **changes)}
             )
+            config_from_dict(saved.as_dict(), source=str(path))  # the load-time checks, first
             save_config(saved, path)
         except UserError as exc:
             self.notify(f"Settings not saved: {exc}", severity="error", timeout=10)

@@ -82,7 +82,7 @@ class SettingsScreen(Screen):
                     yield Button("Finding a model to suggest…", id="download-model", disabled=True)
                     yield Button("Stop download", id="stop-download", disabled=True)
                 yield Static("", id="download-status", classes="hint", markup=False)
-            with TabPane("Cloud", id="cloud"), VerticalScroll():
+            with TabPane("Cloud & API keys", id="cloud"), VerticalScroll():
                 yield Static(
                     "Hard prompts without private data may go to a cloud model. Keys are "
                     "kept in your OS keyring, never in a file.",
@@ -116,6 +116,13 @@ class SettingsScreen(Screen):
                     yield Label("Model", classes="field-label")
                     yield Input(
                         config.cloud.model, placeholder="the provider's default", id="cloud-model"
+                    )
+                with Horizontal(classes="row"):
+                    yield Label("Base URL", classes="field-label")
+                    yield Input(
+                        config.cloud.base_url,
+                        placeholder="the provider's own (or *_BASE_URL in the environment)",
+                        id="cloud-base-url",
                     )
                 yield Button("Save cloud settings", id="save-cloud")
             with TabPane("Routing", id="routing"), VerticalScroll():
@@ -152,7 +159,7 @@ class SettingsScreen(Screen):
                     yield Label("Never private", classes="field-label")
                     yield Input(", ".join(config.privacy.allow_terms), id="allow-terms")
                 yield Button("Save privacy terms", id="save-privacy", variant="primary")
-            with TabPane("Keys", id="keys"), VerticalScroll():
+            with TabPane("Key bindings", id="keys"), VerticalScroll():
                 yield Static(
                     "Key names as Textual writes them: enter, shift+enter, ctrl+s, alt+enter. "
                     "Ctrl+J always inserts a newline, for terminals that send Shift+Enter as "
@@ -416,7 +423,8 @@ class SettingsScreen(Screen):
     def save_cloud(self) -> None:
         provider = str(self.query_one("#cloud-provider", Select).value)
         model = self.query_one("#cloud-model", Input).value.strip()
-        if self.app.update_config("cloud", provider=provider, model=model):
+        base_url = self.query_one("#cloud-base-url", Input).value.strip()
+        if self.app.update_config("cloud", provider=provider, model=model, base_url=base_url):
             self.notify("Cloud settings saved")
             self.app.check_cloud()
 
@@ -472,3 +480,11 @@ class SettingsScreen(Screen):
                 self.save_key(provider, event.value)
         elif field == "import-path":
             self.import_model(event.value)
+        elif field == "keep-local-share":  # Enter saves, as the button does
+            self.save_routing()
+        elif field in ("cloud-model", "cloud-base-url"):
+            self.save_cloud()
+        elif field in ("deny-terms", "allow-terms"):
+            self.save_privacy()
+        elif field in ("send-key", "newline-key"):
+            self.save_input_keys()

@@ -73,7 +73,10 @@ async def test_full_text_search_finds_a_message_and_opens_it(tui_services) -> No
         await pilot.press(*"boil", "enter")
         await pilot.pause()
         [hit] = list(screen.sidebar.list_view.query(SearchHit))
-        assert hit.conversation_id == wanted and "[boil]" in hit.snippet
+        assert hit.conversation_id == wanted
+        # the matched word is highlighted, not bracketed (issue 16: no raw "[boil]" markers)
+        assert [hit.snippet[a:b].lower() for a, b in hit.matches] == ["boil"]
+        assert "[boil]" not in hit.snippet
         await pilot.press("enter")
         await pilot.pause()
         assert screen.session.conversation.id == wanted
@@ -214,3 +217,17 @@ async def test_a_long_reason_is_read_whole_once_the_reply_has_the_focus(tui_serv
         app.chat_screen.prompt.focus()
         await pilot.pause()
         assert "(…)" in str(reason.content)
+
+
+def test_search_hits_highlight_their_words_instead_of_bracketing_them(tmp_path) -> None:
+    from localfirst.storage.history import History
+    from localfirst.tui.widgets.sidebar import HIT_MARKS
+
+    history = History(tmp_path / "h.sqlite3")
+    conversation = history.create_conversation()
+    history.add_message(conversation.id, Role.USER, "What is the capital of France [really]?")
+    [(_, message_id, snippet)] = history.search("capital", marks=HIT_MARKS)
+    hit = SearchHit(conversation.id, message_id, "Geography", snippet)
+    assert hit.snippet == "What is the capital of France [really]?"
+    assert [hit.snippet[a:b] for a, b in hit.matches] == ["capital"]
+    assert history.search("capital")[0][2].count("[capital]") == 1  # the CLI keeps brackets

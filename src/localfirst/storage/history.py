@@ -243,17 +243,20 @@ class History:
             self.db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
     @_locked
-    def search(self, query: str, limit: int = 50) -> list[tuple[int, int, str]]:
-        """Full-text search: (conversation id, message id, snippet) for each hit."""
+    def search(
+        self, query: str, limit: int = 50, marks: tuple[str, str] = ("[", "]")
+    ) -> list[tuple[int, int, str]]:
+        """Full-text search: (conversation id, message id, snippet) for each hit; `marks`
+        open and close each matched word in the snippet."""
         terms = " ".join('"' + t.replace('"', '""') + '"' for t in query.split())
         if not terms:
             return []
         rows = self.db.execute(
             """SELECT m.conversation_id, m.id,
-                      snippet(messages_fts, 0, '[', ']', '…', 12) AS snip
+                      snippet(messages_fts, 0, ?, ?, '…', 12) AS snip
                FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
                WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?""",
-            (terms, limit),
+            (marks[0], marks[1], terms, limit),
         ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 

@@ -6,6 +6,7 @@ work, so the list never holds history state of its own beyond what it displays.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -15,7 +16,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label, ListItem, ListView, Static
 
-from localfirst.text.terminal import one_line_for_terminal
+from localfirst.text.terminal import for_terminal, one_line_for_terminal
 
 if TYPE_CHECKING:
     from localfirst.core.messages import Conversation
@@ -43,11 +44,37 @@ class SearchHit(ListItem):
         self.conversation_id = conversation_id
         self.message_id = message_id
         self.title = one_line_for_terminal(title)
-        self.snippet = one_line_for_terminal(snippet)
+        self.snippet, self.matches = _highlighted(snippet)
 
     def compose(self) -> ComposeResult:
+        from rich.text import Text
+
         yield Label(self.title or "Untitled chat", classes="hit-title", markup=False)
-        yield Label(self.snippet, classes="hit-snippet", markup=False)
+        shown = Text(self.snippet)
+        for start, end in self.matches:
+            shown.stylize("bold reverse", start, end)
+        yield Label(shown, classes="hit-snippet")
+
+
+# Private-use characters around each matched word: they never occur in stored text, so the
+# words are highlighted rather than shown between brackets ("[capital]").
+HIT_MARKS = ("\ue000", "\ue001")
+
+
+def _highlighted(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """The snippet, safe and on one line, with the spans its matched words take."""
+    opening, closing = HIT_MARKS
+    text, spans, start = "", [], None
+    for part in re.split(f"({opening}|{closing})", snippet):
+        if part == opening:
+            start = len(text)
+        elif part == closing:
+            if start is not None:
+                spans.append((start, len(text)))
+            start = None
+        else:
+            text += re.sub(r"\s", " ", for_terminal(part))
+    return text, spans
 
 
 class ConversationList(ListView):
@@ -151,7 +178,7 @@ class ConversationSidebar(Vertical):
         titles = {c.id: c.title for c in self.history.list_conversations(limit=10_000)}
         hits = [
             SearchHit(conversation_id, message_id, titles.get(conversation_id, ""), snippet)
-            for conversation_id, message_id, snippet in self.history.search(text)
+            for conversation_id, message_id, snippet in self.history.search(text, marks=HIT_MARKS)
             if conversation_id in titles
         ]
         await self.list_view.clear()

@@ -183,3 +183,29 @@ async def test_the_chrome_follows_the_local_only_toggle(tui_services) -> None:
         await pilot.pause()
         assert screen.status_bar.status_text("cloud") == before
         assert "Ctrl+O" in screen.welcome_text()
+
+
+async def test_a_keyring_that_never_answers_does_not_leave_the_cloud_checking(
+    tui_services, monkeypatch
+) -> None:
+    import threading
+
+    from localfirst.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "CLOUD_CHECK_TIMEOUT_S", 0.3)
+    released = threading.Event()
+
+    def hangs():  # a D-Bus call to a Secret Service that is not there
+        released.wait(10)
+        return "no cloud API key"
+
+    tui_services.cloud_choice = hangs
+    app = make_app(tui_services)
+    try:
+        async with app.run_test(size=TERMINAL_SIZE) as pilot:
+            await settle(pilot)
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert app.chat_screen.status_bar.status_text("cloud") == "off: keyring not answering"
+    finally:
+        released.set()

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 Statuses = dict[str, tuple[str, str, str]]
 
 
+# How long the start-up cloud check waits for the OS keyring before it says it got no answer.
+CLOUD_CHECK_TIMEOUT_S = 5.0
+
+
 class LocalFirstApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "localfirst"
@@ -280,8 +284,29 @@ class LocalFirstApp(App[int]):
 
     @work(thread=True, group="cloud", exclusive=True, exit_on_error=False)
     def check_cloud(self) -> None:
-        """Which cloud provider can answer (asking the keyring can take a moment)."""
-        choice = self.services.cloud_choice()
+        """Which cloud provider can answer. Asking the keyring goes over D-Bus and can hang
+        when no Secret Service answers, so the check gives up after CLOUD_CHECK_TIMEOUT_S and
+        says so: the indicator never stays on "checking…"."""
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="localfirst-keyring")
+        asked = pool.submit(self.services.cloud_choice)
+        pool.shutdown(wait=False)
+        try:
+            choice = asked.result(timeout=CLOUD_CHECK_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            self.call_from_thread(
+                self.set_status,
+                "cloud",
+                "off",
+                "keyring not answering",
+                f"the OS keyring gave no answer in {CLOUD_CHECK_TIMEOUT_S:g} s; replies stay "
+                "local; set ANTHROPIC_API_KEY or OPENAI_API_KEY, or check the Secret Service",
+            )
+            return
+        except Exception as exc:  # the check reports, it never crashes the app
+            self.call_from_thread(self.set_status, "cloud", "off", "unavailable", str(exc))
+            return
         if isinstance(choice, str):
             short = "offline" if self.services.offline else "no API key"
             if "key" not in choice and not self.services.offline:

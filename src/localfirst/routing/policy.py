@@ -78,6 +78,8 @@ def decide(
         return local("you asked for the local model for this message")
 
     if override in (Override.CLOUD, Override.CLOUD_FORCE):
+        # the user asked for the cloud: name what the payload holds, wherever it is
+        findings = _describe_findings(verdict, say_where=False)
         if cloud_blocker:
             return local(f"cloud requested, but {cloud_blocker}: answered locally")
         if verdict.error and override is Override.CLOUD:
@@ -176,7 +178,7 @@ def _not_redactable(types: list[str] | None) -> tuple[str, ...]:
     )
 
 
-def _describe_findings(verdict: GateVerdict) -> str:
+def _describe_findings(verdict: GateVerdict, say_where: bool = True) -> str:
     """What was found, by type; when the new message holds none of it, where it is instead
     ("an earlier message in this chat held PHONE_NUMBER"), so the reason does not name a type
     as if the new message held it."""
@@ -184,7 +186,7 @@ def _describe_findings(verdict: GateVerdict) -> str:
     here = sorted({f.type for f in sensitive if f.source in ("prompt", "system")})
     earlier = sorted({f.type for f in sensitive if f.source.startswith("turn ")} - set(here))
     sticky = any(f.source == "history" for f in sensitive)
-    if not here:
+    if not here and say_where:
         if earlier:
             return f"an earlier message in this chat held {_listed(earlier)}"
         if sticky:

@@ -83,6 +83,21 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+def allow_long_replies(services, max_tokens: int = 400) -> None:
+    local = dataclasses.replace(services.config.local, max_tokens=max_tokens)
+    services.config = dataclasses.replace(services.config, local=local)
+
+
+async def start_streaming(pilot, text: str = "Once upon a time, in a land far away,"):
+    """Send `text` and return once the reply's first text is on screen (it still streams)."""
+    screen = pilot.app.chat_screen
+    screen.prompt.load_text(text)
+    await pilot.press("enter")
+    while not (screen.chat.replies and screen.chat.replies[-1].text):
+        await pilot.pause(0.02)
+    return screen
+
+
 async def send(pilot, text: str, key: str = "enter") -> None:
     """Type `text` in the message box and send it with `key`, then wait for the reply."""
     prompt = pilot.app.chat_screen.prompt

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from localfirst.core.messages import MessageStatus, Role
 from localfirst.routing.decision import SessionMode
 
-from .conftest import TERMINAL_SIZE, make_app, send, settle
+from .conftest import TERMINAL_SIZE, allow_long_replies, make_app, send, settle, start_streaming
 
 
 async def test_a_reply_streams_under_a_badge_that_says_where_and_why(tui_services) -> None:
@@ -40,16 +38,11 @@ async def test_status_bar_reports_what_loaded(tui_services) -> None:
 
 
 async def test_escape_stops_the_reply_and_keeps_the_partial_text(tui_services) -> None:
-    local = dataclasses.replace(tui_services.config.local, max_tokens=400)
-    tui_services.config = dataclasses.replace(tui_services.config, local=local)
+    allow_long_replies(tui_services)
     app = make_app(tui_services)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await settle(pilot)
-        screen = app.chat_screen
-        screen.prompt.load_text("Once upon a time, in a land far away,")
-        await pilot.press("enter")
-        while not (screen.chat.replies and screen.chat.replies[-1].text):
-            await pilot.pause(0.02)
+        screen = await start_streaming(pilot)
         await pilot.press("escape")
         await settle(pilot)
         [reply] = screen.chat.replies

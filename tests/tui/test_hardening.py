@@ -45,21 +45,17 @@ async def test_a_crash_shows_one_line_and_no_locals(tui_services, capsys) -> Non
 
 
 async def test_quitting_mid_reply_saves_the_partial_text_and_stops_the_thread(tui_services) -> None:
-    import dataclasses
     import threading
 
     from localfirst.core.messages import MessageStatus
 
-    local = dataclasses.replace(tui_services.config.local, max_tokens=400)
-    tui_services.config = dataclasses.replace(tui_services.config, local=local)
+    from .conftest import allow_long_replies, start_streaming
+
+    allow_long_replies(tui_services)
     app = make_app(tui_services)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await settle(pilot)
-        screen = app.chat_screen
-        screen.prompt.load_text("Once upon a time, in a land far away,")
-        await pilot.press("enter")
-        while not (screen.chat.replies and screen.chat.replies[-1].text):
-            await pilot.pause(0.02)
+        await start_streaming(pilot)
         await pilot.press("ctrl+q")
         await pilot.pause()
     [conversation] = tui_services.history.list_conversations()

@@ -75,6 +75,8 @@ class ReplyStats:
 # No tokenizer in common use packs more than this many characters of text into one token on
 # average (English prose runs at about 4), so len(text) // 8 never overstates a token count.
 CHARS_PER_TOKEN_AT_MOST = 8
+# Below this many tokens a prompt fits any model localfirst runs, so it is not checked.
+SMALLEST_CONTEXT_TOKENS = 1024
 
 # Cloud failures after which the local model answers instead (the prompt is never lost).
 FALLBACK_KINDS = {"auth", "rate_limit", "server", "timeout", "connection"}
@@ -222,8 +224,10 @@ class ChatSession:
 
         Counted without a tokenizer: at least one token per CHARS_PER_TOKEN_AT_MOST characters,
         so a refusal is certain; a prompt near the limit goes on and the backend decides."""
-        limit = self._max_context_tokens() if self._max_context_tokens else None
         at_least = len(prompt) // CHARS_PER_TOKEN_AT_MOST
+        if at_least <= SMALLEST_CONTEXT_TOKENS or self._max_context_tokens is None:
+            return None  # an ordinary prompt: no need to ask what is available (the keyring)
+        limit = self._max_context_tokens()
         if limit is None or at_least <= limit:
             return None
         reason = (

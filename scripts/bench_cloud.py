@@ -62,8 +62,8 @@ async def bare_openai(client, messages, max_tokens: int) -> Result:
 
 
 async def backend_stream(backend, messages, max_tokens: int) -> Result:
-    from localfirst.backends.base import CancelToken, GenerationParams
-    from localfirst.core.events import TextDelta
+    from localfirst.types.backend import CancelToken, GenerationParams
+    from localfirst.types.events import TextDelta
 
     start = time.perf_counter()
     first = None
@@ -84,7 +84,7 @@ async def bench(provider: str, chunks: int, runs: int) -> dict[str, list[Result]
     from localfirst.backends.cloud import CloudChoice
     from localfirst.backends.openai_backend import OpenAIBackend
     from localfirst.config import CloudConfig
-    from localfirst.core.messages import ChatMessage, Role
+    from localfirst.types.messages import ChatMessage, Role
 
     server_cls = FakeAnthropicServer if provider == "anthropic" else FakeOpenAIServer
     key = fake_api_key(provider)

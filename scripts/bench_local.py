@@ -44,8 +44,8 @@ def bare_loop_in_thread(llm, prompt: str, stop: list[str], n: int) -> tuple[floa
 
 
 async def backend_stream(backend, messages, n: int) -> tuple[float, float, int]:
-    from localfirst.backends.base import CancelToken, GenerationParams
-    from localfirst.core.events import TextDelta
+    from localfirst.types.backend import CancelToken, GenerationParams
+    from localfirst.types.events import TextDelta
 
     params = GenerationParams(max_tokens=n, temperature=0.0, seed=1)
     start = time.perf_counter()
@@ -72,7 +72,7 @@ def main() -> None:
 
     from localfirst.backends.llama_backend import LlamaBackend
     from localfirst.config import LocalConfig
-    from localfirst.core.messages import ChatMessage, Role
+    from localfirst.types.messages import ChatMessage, Role
 
     backend = LlamaBackend(str(args.model), args.model.stem, LocalConfig(context_size=2048))
     backend.load()

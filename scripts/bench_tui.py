@@ -82,14 +82,14 @@ def scripted_reply(tokens: int) -> list[str]:
 
 
 def run_child(mode: str, tokens: int, rate: float, out: Path) -> None:
-    from localfirst.backends.base import CancelToken, GenerationParams
     from localfirst.config import AppPaths, Config
-    from localfirst.core.events import Done, TextDelta, Usage
-    from localfirst.core.session import ChatSession
-    from localfirst.routing.decision import Decision, Target
     from localfirst.services import Services
+    from localfirst.session.chat import ChatSession
     from localfirst.tui.app import LocalFirstApp
     from localfirst.tui.widgets.reply_body import ReplyBody
+    from localfirst.types.backend import CancelToken, GenerationParams
+    from localfirst.types.decision import Decision, Target
+    from localfirst.types.events import Done, TextDelta, Usage
 
     pieces = scripted_reply(tokens)
     home = Path(tempfile.mkdtemp(prefix="bench-tui-"))

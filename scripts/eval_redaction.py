@@ -88,10 +88,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from localfirst.config import DEFAULT_REDACTION_TYPES, PrivacyConfig
-    from localfirst.core.messages import ChatMessage, Role
     from localfirst.privacy.gate import PrivacyGate
     from localfirst.redaction.placeholders import PlaceholderMap
     from localfirst.redaction.redactor import Redactor
+    from localfirst.types.messages import ChatMessage, Role
 
     sentences = [
         r for r in read_jsonl(args.data / "pii" / "presidio_synth_dev.jsonl") if r["spans"]

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from localfirst.backends.pricing import check_price_table
 from localfirst.errors import ConfigError
+from localfirst.pricing import check_price_table
 
 APP_NAME = "localfirst"
 
@@ -314,7 +314,7 @@ def _entity_type_problem(value: object) -> str | None:
             f"must list entity types in capitals like PERSON or EMAIL_ADDRESS; {value!r} "
             "is not one (see `localfirst route --json` for the types the gate reports)"
         )
-    from localfirst.privacy.entity_types import known_entity_types
+    from localfirst.entity_types import known_entity_types
 
     known = known_entity_types()
     if value not in known:

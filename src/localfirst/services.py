@@ -9,14 +9,15 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from localfirst.backends.base import Backend, GenerationParams
 from localfirst.config import AppPaths, Config, load_config
-from localfirst.core.messages import Conversation
-from localfirst.core.session import ChatSession
 from localfirst.errors import NoModelError, UserError
-from localfirst.routing.decision import Availability, SessionMode, Target
+from localfirst.session.chat import ChatSession
+from localfirst.types.backend import Backend, GenerationParams
+from localfirst.types.decision import Availability, SessionMode, Target
+from localfirst.types.messages import Conversation
 
 if TYPE_CHECKING:
+    from localfirst.backends.cloud import CloudBackend
     from localfirst.backends.llama_backend import LlamaBackend
     from localfirst.keys.store import KeyStore
     from localfirst.models.registry import ModelRegistry
@@ -44,6 +45,8 @@ class Services:
         self.local_only = local_only or self.config.routing.mode == "local-only"
         self._local_backend: LlamaBackend | None = None
         self._private_backends: list[Backend] | None = None
+        self._cloud_backends: dict[str, CloudBackend] = {}
+        self._retired: list[CloudBackend] = []
         self.notices: list[str] = []  # things the front end must tell the user once
 
     def hosts_allowed_offline(self) -> set[str]:
@@ -129,10 +132,8 @@ class Services:
         """The usable cloud provider, or a string saying why there is none."""
         if self.offline:
             return "offline mode is on"
-        try:
-            from localfirst.backends.cloud import resolve_cloud
-        except ImportError:
-            return "cloud backends are not available in this build"
+        from localfirst.backends.factory import resolve_cloud
+
         try:
             return resolve_cloud(self.config.cloud, self.keys, offline=self.offline)
         except UserError as exc:
@@ -179,9 +180,30 @@ class Services:
         choice = self.cloud_choice()
         if isinstance(choice, str):
             raise UserError(f"cloud unavailable: {choice}")
-        from localfirst.backends.cloud import build_cloud_backend
+        return self._cloud_backend(choice)
 
-        return build_cloud_backend(self.config.cloud, self.keys, choice)
+    def _cloud_backend(self, choice) -> Backend:
+        """One backend, and so one SDK client and connection pool, per provider: rebuilt only
+        when the choice, the [cloud] settings or the key change."""
+        from localfirst.backends.factory import build_cloud_backend
+
+        kept = self._cloud_backends.get(choice.provider)
+        key = self.keys.get(choice.provider).key
+        same = kept is not None and kept.choice == choice and kept.config == self.config.cloud
+        if same and key is not None and kept.holds_key(key):
+            return kept
+        backend = build_cloud_backend(self.config.cloud, self.keys, choice)
+        if kept is not None:
+            self._retired.append(kept)  # closed at exit: a reply may still be streaming from it
+        self._cloud_backends[choice.provider] = backend
+        return backend
+
+    async def aclose(self) -> None:
+        """Close the cloud clients' connections; front ends call this once, before exit."""
+        backends = [*self._cloud_backends.values(), *self._retired]
+        self._cloud_backends, self._retired = {}, []
+        for backend in backends:
+            await backend.aclose()
 
     def params_for(self, target: Target) -> GenerationParams:
         section = self.config.local if target is Target.LOCAL else self.config.cloud
@@ -192,14 +214,14 @@ class Services:
         choice = self.cloud_choice()
         if not isinstance(choice, str):
             return choice.label
-        from localfirst.backends.cloud import DEFAULT_MODELS
+        from localfirst.providers import DEFAULT_MODELS, PROVIDER_NAMES
 
-        provider = self.config.cloud.provider or "anthropic"
+        provider = self.config.cloud.provider or PROVIDER_NAMES[0]
         return f"{provider}/{self.config.cloud.model or DEFAULT_MODELS[provider]}"
 
     def reply_cost(self, target: Target, model: str, input_tokens: int, output_tokens: int) -> dict:
         """Estimated USD spent on a cloud reply, or saved by answering locally (None: unknown)."""
-        from localfirst.backends.pricing import estimate_cost, estimate_saving
+        from localfirst.pricing import estimate_cost, estimate_saving
 
         prices = self.config.cloud.prices
         if target is Target.CLOUD:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fakes.cloud_backends import ask, conversation, make_backend
 from fakes.keys import fake_api_key
 from fakes.provider_server import REDACTED, Reply
-from localfirst.backends.base import GenerationParams
-from localfirst.core.events import Done
+from localfirst.types.backend import GenerationParams
+from localfirst.types.events import Done
 
 
 async def test_system_prompt_goes_in_system_and_history_in_order(anthropic_server):

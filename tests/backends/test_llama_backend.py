@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from localfirst.backends.base import CancelToken, GenerationParams
 from localfirst.backends.llama_backend import LlamaBackend
 from localfirst.config import LocalConfig
-from localfirst.core.events import Done, Note, StreamError, TextDelta, Usage
-from localfirst.core.messages import ChatMessage, Role
+from localfirst.types.backend import CancelToken, GenerationParams
+from localfirst.types.events import Done, Note, StreamError, TextDelta, Usage
+from localfirst.types.messages import ChatMessage, Role
 
 SHORT = GenerationParams(max_tokens=8, temperature=0.0, seed=7)
 
@@ -37,8 +37,8 @@ def test_context_is_capped_and_threads_follow_config(llama_backend: LlamaBackend
 
 
 def test_threads_default_to_physical_cores(test_model_path) -> None:
-    from localfirst.backends.hardware import physical_cores
     from localfirst.config import LocalConfig
+    from localfirst.hardware import physical_cores
 
     backend = LlamaBackend(str(test_model_path), "tiny", LocalConfig(threads=0, context_size=256))
     backend.load()

@@ -7,11 +7,11 @@ import pytest
 from fakes.cloud_backends import ask, conversation, make_backend
 from fakes.keys import fake_api_key
 from fakes.provider_server import REDACTED, Reply
-from localfirst.backends.base import GenerationParams
 from localfirst.backends.cloud import CloudChoice
 from localfirst.backends.openai_backend import OpenAIBackend, takes_temperature
 from localfirst.config import CloudConfig
-from localfirst.core.events import Done
+from localfirst.types.backend import GenerationParams
+from localfirst.types.events import Done
 
 
 async def test_system_prompt_and_history_go_as_chat_messages(openai_server):

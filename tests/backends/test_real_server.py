@@ -13,8 +13,9 @@ from clirun import run_cli
 from fakes.llama_server import start_llama_server
 from localfirst.backends.private_server import PrivateServer, probe
 from localfirst.config import PrivateConfig
-from localfirst.core.events import ReplyRestarted, TextDelta, Usage
-from localfirst.core.messages import MessageStatus
+from localfirst.explain import fallback_text
+from localfirst.types.events import FellBack, ReplyRestarted, TextDelta, Usage
+from localfirst.types.messages import MessageStatus
 
 MODEL = "gemma-3-270m"  # the server lists the file path; it answers any model name
 
@@ -97,7 +98,7 @@ async def test_a_server_that_wants_a_key_says_which_command_fixes_it(
         events = [e async for e in session.send("Say hello to my colleague Ingrid Solberg")]
     finally:
         server.stop()
-    notes = " ".join(getattr(e, "text", "") for e in events)
+    notes = " ".join(fallback_text(e) for e in events if isinstance(e, FellBack))
     assert "localfirst keys set private:gpu-box" in notes
     assert "LOCALFIRST_PRIVATE_GPU_BOX_KEY" in notes
 

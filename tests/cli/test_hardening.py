@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from clirun import run_cli
-from localfirst.core.messages import Role
 from localfirst.storage.history import History
+from localfirst.types.messages import Role
 
 HOSTILE = "\x1b]0;pwned\x07Hello \x1b[2Jthere\x1b]52;c;ZXZpbA==\x07 \x9b31m!"
 
@@ -189,7 +189,7 @@ def test_an_interrupted_local_reply_exits_cleanly_and_keeps_the_partial_text(
 ) -> None:
     import signal as signals
 
-    from localfirst.core.messages import MessageStatus
+    from localfirst.types.messages import MessageStatus
 
     code, shown = _interrupt_mid_reply(env_with_model, getattr(signals, signal_name))
     assert code == 130, (code, shown)  # not -11: llama's thread was joined before exit

@@ -17,17 +17,17 @@ import pytest
 
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
-from localfirst.backends.base import GenerationParams
-from localfirst.backends.cloud import build_cloud_backend, resolve_cloud
+from localfirst.backends.factory import build_cloud_backend, resolve_cloud
 from localfirst.cli import keys_cmd
 from localfirst.config import AppPaths, CloudConfig
-from localfirst.core.events import Done, TextDelta
-from localfirst.core.messages import MessageStatus, Role
-from localfirst.core.session import ChatSession
 from localfirst.errors import UserError
 from localfirst.keys.store import KeyringUnavailable, KeyStore
-from localfirst.routing.decision import Decision, Target
+from localfirst.session.chat import ChatSession
 from localfirst.storage.history import History
+from localfirst.types.backend import GenerationParams
+from localfirst.types.decision import Decision, Target
+from localfirst.types.events import Done, TextDelta
+from localfirst.types.messages import MessageStatus, Role
 
 
 def run_keys(argv: list[str], keys: KeyStore, stdin: str | None = None) -> int:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from fakes.keys import fake_api_key
 from fakes.provider_server import FakeProviderServer
-from localfirst.backends.base import CancelToken, GenerationParams
 from localfirst.backends.cloud import CloudBackend, CloudChoice
 from localfirst.config import CloudConfig
-from localfirst.core.events import BackendEvent, Done, StreamError, TextDelta, Usage
-from localfirst.core.messages import ChatMessage, Role
+from localfirst.types.backend import CancelToken, GenerationParams
+from localfirst.types.events import BackendEvent, Done, StreamError, TextDelta, Usage
+from localfirst.types.messages import ChatMessage, Role
 
 # Fast failure handling for tests; a test that needs more sets its own.
 TEST_CLOUD = {"timeout": 5.0, "retry_budget": 0.0}
@@ -26,8 +25,6 @@ def make_backend(
     *,
     key_source: str = "keyring",
     model: str | None = None,
-    clock: Callable[[], float] | None = None,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
     **config: Any,
 ) -> CloudBackend:
     """The provider's backend talking to `server`, which requires `key` (a fresh fake by default)."""
@@ -40,24 +37,7 @@ def make_backend(
     settings = {**TEST_CLOUD, "base_url": server.base_url, **config}
     choice = CloudChoice(provider, model or TEST_MODELS[provider], key_source)
     cls = AnthropicBackend if provider == "anthropic" else OpenAIBackend
-    timing = {k: v for k, v in (("clock", clock), ("sleep", sleep)) if v is not None}
-    return cls(CloudConfig(**settings), choice, key, **timing)
-
-
-class FakeTime:
-    """A clock and a sleep that only move when slept, so backoff is tested without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.slept += seconds
-        await asyncio.sleep(0)
+    return cls(CloudConfig(**settings), choice, key)
 
 
 def conversation(*turns: str, system: str = "You are terse.") -> list[ChatMessage]:

@@ -48,13 +48,14 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretS
 
 @pytest.fixture
 def secret_service_keys(secret_service: SecretService, monkeypatch: pytest.MonkeyPatch):
-    from localfirst.keys.store import PROVIDERS, KeyStore
+    from localfirst.keys.store import KeyStore
+    from localfirst.providers import PROVIDER_NAMES
 
     for name, value in secret_service.env.items():
         monkeypatch.setenv(name, value)
     store = KeyStore(f"localfirst-test-{uuid.uuid4().hex[:8]}", backend=secret_service.backend())
     yield store
-    for provider in PROVIDERS:
+    for provider in PROVIDER_NAMES:
         store.delete(provider)
 
 

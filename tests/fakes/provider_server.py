@@ -15,6 +15,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -102,6 +103,7 @@ class RecordedRequest:
     raw_body: bytes
     body: Any  # parsed JSON, or None when the body was not JSON
     auth_matched: bool | None  # None when the server requires no particular key
+    received_at: float = 0.0  # time.monotonic() on arrival, to see how long a client waited
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -318,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         presented = self.fake.presented_key({k.lower(): v for k, v in self.headers.items()})
         matched = None if self.fake.required_key is None else presented == self.fake.required_key
-        request = RecordedRequest("POST", self.path, headers, raw, body, matched)
+        request = RecordedRequest("POST", self.path, headers, raw, body, matched, time.monotonic())
         reply = self.fake._next_reply(request)
         if self.path.split("?")[0] != self.fake.chat_path:
             self._send_json(404, self.fake.error_body(404, "not_found_error", "no such endpoint"))

@@ -73,7 +73,7 @@ def test_entropy_separates_words_from_random_strings() -> None:
     ],
 )
 def test_detect_secrets_plugin_names_become_readable_types(plugin: str, kind: str) -> None:
-    from localfirst.privacy.credentials import _snake_upper
+    from localfirst.entity_types import _snake_upper
 
     assert _snake_upper(plugin) == kind
 

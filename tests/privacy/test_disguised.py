@@ -50,8 +50,8 @@ def test_a_finding_points_at_the_original_characters(gate: PrivacyGate) -> None:
 
 
 def test_redaction_replaces_the_disguised_value_whole(gate: PrivacyGate) -> None:
-    from localfirst.core.messages import ChatMessage, Role
     from localfirst.redaction.placeholders import PlaceholderMap
+    from localfirst.types.messages import ChatMessage, Role
 
     text = "Call me on 0176\u200b2345\u200b6789 and tell me the score."
     payload = [ChatMessage(Role.USER, text)]

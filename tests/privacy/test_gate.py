@@ -7,12 +7,12 @@ import sys
 import pytest
 
 from localfirst.config import PrivacyConfig
-from localfirst.core.messages import ChatMessage, Role
 from localfirst.errors import UserError
 from localfirst.privacy import recognizers
 from localfirst.privacy.gate import PrivacyGate
-from localfirst.routing.decision import Availability, Target
 from localfirst.routing.router import Router
+from localfirst.types.decision import Availability, Target
+from localfirst.types.messages import ChatMessage, Role
 
 from .conftest import TEST_SPACY_MODEL
 

@@ -3,10 +3,10 @@
 import pytest
 
 from localfirst.config import DEFAULT_REDACTION_TYPES
-from localfirst.core.messages import ChatMessage, Role
-from localfirst.privacy.verdict import Finding, GateVerdict
 from localfirst.redaction.placeholders import PLACEHOLDER, PlaceholderMap
 from localfirst.redaction.redactor import Redactor, message_index, residual_findings
+from localfirst.types.messages import ChatMessage, Role
+from localfirst.types.verdict import Finding, GateVerdict
 
 ALLOWED = frozenset(DEFAULT_REDACTION_TYPES)
 NAME, EMAIL, PHONE = "Maria Gonzalez", "maria.gonzalez@fastmail.com", "415-738-0132"

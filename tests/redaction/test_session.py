@@ -14,11 +14,12 @@ import pytest
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
 from localfirst.config import PrivacyConfig, RedactionConfig, RoutingConfig
-from localfirst.core.events import Note, RouteDecided, TextDelta
-from localfirst.core.messages import MessageStatus
+from localfirst.explain import fallback_text
 from localfirst.privacy.gate import PrivacyGate
 from localfirst.redaction.transcript import describe_sent, sent_payload
-from localfirst.routing.decision import Override, Target
+from localfirst.types.decision import Override, Target
+from localfirst.types.events import FellBack, RouteDecided, TextDelta
+from localfirst.types.messages import MessageStatus
 
 from .conftest import TEST_SPACY_MODEL
 
@@ -201,7 +202,9 @@ async def test_a_cloud_failure_is_answered_locally_from_the_original(
     session = services.new_session()
     events = await send(session, FIRST)
     assert events[0].decision.redacted
-    assert any(isinstance(e, Note) and e.text.startswith("cloud unavailable") for e in events)
+    assert any(
+        isinstance(e, FellBack) and fallback_text(e).startswith("cloud unavailable") for e in events
+    )
     assert shown(events), "the local model answered"
     reply = services.history.messages(session.conversation.id)[-1]
     assert reply.route["target"] == "local" and "fallback" in reply.route

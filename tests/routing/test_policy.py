@@ -4,20 +4,25 @@ import itertools
 
 import pytest
 
-from localfirst.complexity.score import ComplexityScore
-from localfirst.privacy.verdict import Finding, GateVerdict
-from localfirst.routing.decision import Availability, Override, SessionMode, Target
 from localfirst.routing.policy import decide
+from localfirst.types.decision import Availability, Override, SessionMode, Target
+from localfirst.types.score import ComplexityScore
+from localfirst.types.verdict import Category, Finding, GateVerdict
 
 CLEAN = GateVerdict()
 PHONE = GateVerdict((Finding("PHONE_NUMBER", 10, 22, 0.9),))
-AWS_KEY = GateVerdict((Finding("AWS_ACCESS_KEY", 0, 20, 1.0),))
+AWS_KEY = GateVerdict((Finding("AWS_ACCESS_KEY", 0, 20, 1.0, category=Category.CREDENTIAL),))
 CITY_ONLY = GateVerdict((Finding("LOCATION", 0, 5, 0.8, sensitive=False),))
 BROKEN = GateVerdict.failed("spaCy pipeline missing")
 NAME_EMAIL = GateVerdict(
     (Finding("PERSON", 0, 5, 0.85), Finding("EMAIL_ADDRESS", 10, 30, 1.0, source="turn 0"))
 )
-NAME_KEY = GateVerdict((Finding("PERSON", 0, 5, 0.85), Finding("AWS_ACCESS_KEY", 9, 29, 1.0)))
+NAME_KEY = GateVerdict(
+    (
+        Finding("PERSON", 0, 5, 0.85),
+        Finding("AWS_ACCESS_KEY", 9, 29, 1.0, category=Category.CREDENTIAL),
+    )
+)
 VERDICTS = {
     "clean": CLEAN,
     "phone": PHONE,
@@ -216,9 +221,9 @@ def test_decision_serialises_to_the_route_json_contract() -> None:
 
 
 def test_a_reason_says_when_the_private_data_is_only_in_earlier_messages() -> None:
-    from localfirst.privacy.verdict import Finding, GateVerdict
-    from localfirst.routing.decision import Availability
     from localfirst.routing.policy import decide
+    from localfirst.types.decision import Availability
+    from localfirst.types.verdict import Finding, GateVerdict
 
     both = Availability(local_model="tiny", cloud_model="anthropic/claude")
     earlier = GateVerdict((Finding("PHONE_NUMBER", 0, 12, 0.9, source="turn 0"),))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from localfirst.routing.decision import Availability
 from localfirst.routing.router import Router
+from localfirst.types.decision import Availability
 
 
 class RecordingScorer:

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from localfirst.core.messages import MessageStatus, Role
 from localfirst.errors import UserError
 from localfirst.storage.history import SCHEMA_VERSION, History
+from localfirst.types.messages import MessageStatus, Role
 
 
 @pytest.fixture
@@ -94,8 +94,8 @@ def test_latest_conversation_is_the_most_recently_updated(history: History) -> N
 def test_marking_a_chat_private_retitles_it_only_if_the_title_came_from_the_prompt(
     tmp_path,
 ) -> None:
-    from localfirst.core.messages import Role
     from localfirst.storage.history import History, title_from
+    from localfirst.types.messages import Role
 
     history = History(tmp_path / "h.sqlite3")
     prompt = "My SSN is 536-22-8704, fill in the form"
@@ -171,8 +171,8 @@ def test_migrations_are_atomic_with_their_version(tmp_path, monkeypatch) -> None
 
 
 def test_a_reply_is_listed_after_its_own_prompt_when_two_writers_interleave(tmp_path) -> None:
-    from localfirst.core.messages import MessageStatus
     from localfirst.storage.history import History
+    from localfirst.types.messages import MessageStatus
 
     path = tmp_path / "h.sqlite3"
     first, second = History(path), History(path)
@@ -190,8 +190,8 @@ def test_a_reply_left_pending_by_a_dead_process_is_marked_incomplete(tmp_path) -
     import subprocess
     import sys
 
-    from localfirst.core.messages import MessageStatus
     from localfirst.storage.history import History
+    from localfirst.types.messages import MessageStatus
 
     path = tmp_path / "h.sqlite3"
     history = History(path)
@@ -202,7 +202,7 @@ def test_a_reply_left_pending_by_a_dead_process_is_marked_incomplete(tmp_path) -
     script = (
         "import os, sys; from pathlib import Path;"
         "from localfirst.storage.history import History;"
-        "from localfirst.core.messages import Role, MessageStatus;"
+        "from localfirst.types.messages import Role, MessageStatus;"
         f"h = History(Path({str(path)!r}));"
         "h.add_message(1, Role.ASSISTANT, 'partial', MessageStatus.PENDING, reply_to=1);"
         "os._exit(9)"

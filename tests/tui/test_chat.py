@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from localfirst.core.messages import MessageStatus, Role
-from localfirst.routing.decision import SessionMode
+from localfirst.types.decision import SessionMode
+from localfirst.types.messages import MessageStatus, Role
 
 from .conftest import TERMINAL_SIZE, allow_long_replies, make_app, send, settle, start_streaming
 
@@ -154,7 +154,7 @@ async def test_a_gate_that_cannot_load_says_so_in_the_status_bar(tui_services) -
 
 
 def test_a_stop_before_any_text_says_nothing_was_kept() -> None:
-    from localfirst.tui.badge import ReplyFigures, stats_line
+    from localfirst.explain import ReplyFigures, stats_line
 
     assert stats_line(ReplyFigures(), "cancelled-empty").endswith("nothing to keep")
     assert "partial reply kept" in stats_line(ReplyFigures(output_tokens=3), "cancelled")

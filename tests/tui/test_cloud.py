@@ -8,7 +8,7 @@ import pytest
 
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
-from localfirst.backends.cloud import DEFAULT_MODELS
+from localfirst.providers import DEFAULT_MODELS
 from localfirst.tui.screens.dialogs import ConfirmDialog
 
 from .conftest import TERMINAL_SIZE, make_app, send, settle

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from localfirst.core.messages import MessageStatus, Role
 from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
 from localfirst.tui.widgets.chat_view import AssistantMessage, UserMessage
 from localfirst.tui.widgets.sidebar import ConversationItem, SearchHit
+from localfirst.types.messages import MessageStatus, Role
 
 from .conftest import TERMINAL_SIZE, make_app, settle
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from localfirst.core.messages import Conversation, MessageStatus, Role, StoredMessage
 from localfirst.tui.export import code_blocks, conversation_json, export_conversation
+from localfirst.types.messages import Conversation, MessageStatus, Role, StoredMessage
 
 CONVERSATION = Conversation(7, "Sort: names & dates!", 1_700_000_000.0, 1_700_000_100.0)
 MESSAGES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from localfirst.core.messages import Role
+from localfirst.types.messages import Role
 
 from .conftest import TERMINAL_SIZE, make_app, settle
 
@@ -47,7 +47,7 @@ async def test_a_crash_shows_one_line_and_no_locals(tui_services, capsys) -> Non
 async def test_quitting_mid_reply_saves_the_partial_text_and_stops_the_thread(tui_services) -> None:
     import threading
 
-    from localfirst.core.messages import MessageStatus
+    from localfirst.types.messages import MessageStatus
 
     from .conftest import allow_long_replies, start_streaming
 

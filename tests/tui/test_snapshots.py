@@ -35,7 +35,7 @@ def test_reopened_conversation_with_route_badges(tui_services, snap_compare) -> 
         ],
         "available": True,
     }
-    from localfirst.core.messages import MessageStatus, Role
+    from localfirst.types.messages import MessageStatus, Role
 
     history = tui_services.history
     history.add_message(conversation_id, Role.USER, "And stable sorting by two keys?")

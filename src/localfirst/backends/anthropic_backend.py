@@ -9,12 +9,13 @@ so the temperature setting applies to the OpenAI side only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import Any, ClassVar
 
-from localfirst.backends.base import GenerationParams
 from localfirst.backends.cloud import AttemptState, CloudBackend
-from localfirst.core.events import BackendEvent, TextDelta, Usage
-from localfirst.core.messages import ChatMessage, Role
+from localfirst.types.backend import GenerationParams
+from localfirst.types.events import BackendEvent, TextDelta, Usage
+from localfirst.types.messages import ChatMessage, Role
 
 # Stop reasons meaning the reply was cut by a length limit rather than finished.
 _LENGTH_STOPS = {"max_tokens", "model_context_window_exceeded"}
@@ -25,14 +26,17 @@ class AnthropicBackend(CloudBackend):
     base_url_env: ClassVar[str] = "ANTHROPIC_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
 
-    def make_client(self, api_key: str, timeout: float) -> Any:
+    @staticmethod
+    def sdk() -> ModuleType:
         import anthropic
 
-        return anthropic.AsyncAnthropic(
+        return anthropic
+
+    def make_client(self, api_key: str, options: dict[str, Any]) -> Any:
+        return self.sdk().AsyncAnthropic(
             api_key=api_key,
             base_url=self.config.base_url or None,  # None: ANTHROPIC_BASE_URL or the default
-            timeout=timeout,
-            max_retries=0,
+            **options,
         )
 
     def request(self, messages: Sequence[ChatMessage], params: GenerationParams) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from localfirst.core.messages import ChatMessage, Role
+from localfirst.types.messages import ChatMessage, Role
 
 # general.architecture -> llama-cpp-python chat format name
 ARCHITECTURE_FORMATS: dict[str, str] = {

@@ -1,10 +1,14 @@
-"""Cloud backends: which provider to use, and the streaming, retrying and error mapping they share.
+"""Cloud backends: the streaming, error mapping and stall watchdog every provider shares.
 
 The provider modules (`anthropic_backend`, `openai_backend`) only know their SDK's request
-and event shapes. Everything a user experiences the same way whatever the provider lives
-here: a stalled or refused request becomes a `StreamError` with a message that says what to
-do, transient failures are retried with backoff inside `retry_budget` seconds but never once
-text has streamed (that would duplicate it), and a cancel closes the HTTP stream at once.
+and event shapes; `factory` picks the provider. Everything a user experiences the same way
+whatever the provider lives here: a stalled or refused request becomes a `StreamError` with a
+message that says what to do, and a cancel closes the HTTP stream at once.
+
+Retries are the SDKs' own (`max_retries`, their backoff, jitter and retry-after handling). What
+the SDKs cannot do is kept here: a time budget (a retry-after longer than `retry_budget` is not
+waited for, so the session answers locally at once), a watchdog that notices a stall or a cancel
+while no byte arrives, and never retrying once text has streamed (that would duplicate it).
 
 The API key is held by the backend object and handed to the SDK only; every message built
 here passes through `redact()` so neither the key nor a provider's masked echo of it can reach
@@ -17,35 +21,40 @@ import asyncio
 import contextlib
 import email.utils
 import os
-import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from types import ModuleType
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from localfirst.backends.base import CancelToken, GenerationParams
 from localfirst.config import CloudConfig
-from localfirst.core.events import BackendEvent, Done, StreamError, TextDelta
-from localfirst.core.messages import ChatMessage
-from localfirst.errors import CloudError
-from localfirst.keys.store import ENV_VARS, PROVIDERS, env_var_for
-
-if TYPE_CHECKING:
-    from localfirst.backends.base import Backend
-    from localfirst.keys.store import KeyStore
-
-DEFAULT_MODELS = {
-    "anthropic": "claude-sonnet-4-6",
-    "openai": "gpt-5.4",
-}
+from localfirst.keys.store import env_var_for
+from localfirst.types.backend import CancelToken, GenerationParams
+from localfirst.types.events import BackendEvent, Done, StreamError, TextDelta
+from localfirst.types.messages import ChatMessage
 
 # How often a waiting stream looks at the cancel token and the stall clock.
 POLL_S = 0.05
-# Backoff between retries when the server gives no retry-after: 0.5s, 1s, 2s ... capped.
-BACKOFF_BASE_S = 0.5
-BACKOFF_MAX_S = 8.0
+# The SDKs' backoff (Stainless clients, anthropic and openai alike): 0.5 s doubling to 8 s.
+SDK_INITIAL_RETRY_DELAY_S = 0.5
+SDK_MAX_RETRY_DELAY_S = 8.0
+# Statuses the SDKs retry; the response hook may veto a retry that would overrun the budget.
+RETRIED_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
+
+
+def retries_within(budget_s: float) -> int:
+    """How many SDK retries fit in `budget_s` seconds of backoff, for its `max_retries`."""
+    retries, spent = 0, 0.0
+    while retries < 20:
+        delay = min(SDK_MAX_RETRY_DELAY_S, SDK_INITIAL_RETRY_DELAY_S * 2**retries)
+        if spent + delay > budget_s:
+            break
+        spent += delay
+        retries += 1
+    return retries
 
 
 @dataclass(frozen=True)
@@ -59,60 +68,6 @@ class CloudChoice:
     @property
     def label(self) -> str:
         return f"{self.provider}/{self.model}"
-
-
-def resolve_cloud(
-    config: CloudConfig, keys: KeyStore, *, offline: bool = False
-) -> CloudChoice | str:
-    """The usable provider, or one line saying why none is.
-
-    `config.provider` wins when set; otherwise the provider that has a key (keyring or
-    environment) is used, and with both present the first of PROVIDERS.
-    """
-    if offline:
-        return "offline: no cloud requests (unset LOCALFIRST_OFFLINE or [network] offline)"
-    candidates = [config.provider] if config.provider else list(PROVIDERS)
-    for provider in candidates:
-        found = keys.get(provider)
-        if found.key:
-            model = config.model or DEFAULT_MODELS[provider]
-            return CloudChoice(provider, model, found.source or "env")
-    return _no_key_reason(config.provider, keys)
-
-
-def _no_key_reason(provider: str, keys: KeyStore) -> str:
-    if provider:
-        where = f"`localfirst keys set {provider}` or set {ENV_VARS[provider]}"
-        reason = f"no {provider} API key: run {where}"
-    else:
-        reason = (
-            "no cloud API key: run `localfirst keys set anthropic` (or openai), "
-            "or set ANTHROPIC_API_KEY / OPENAI_API_KEY"
-        )
-    if not keys.available:
-        reason += f" ({keys.backend_description()} on this machine, so use the env variable)"
-    return reason
-
-
-def build_cloud_backend(config: CloudConfig, keys: KeyStore, choice: CloudChoice) -> Backend:
-    """The backend for `choice`, holding its key; the SDK client is made on first use."""
-    found = keys.get(choice.provider)
-    if not found.key:
-        raise CloudError(
-            f"no {choice.provider} API key",
-            f"run `localfirst keys set {choice.provider}` or set {ENV_VARS[choice.provider]}",
-        )
-    if found.source and found.source != choice.key_source:
-        choice = CloudChoice(choice.provider, choice.model, found.source)
-    if choice.provider == "anthropic":
-        from localfirst.backends.anthropic_backend import AnthropicBackend
-
-        return AnthropicBackend(config, choice, found.key)
-    if choice.provider == "openai":
-        from localfirst.backends.openai_backend import OpenAIBackend
-
-        return OpenAIBackend(config, choice, found.key)
-    raise CloudError(f"unknown cloud provider {choice.provider!r}", "use anthropic or openai")
 
 
 class Secret:
@@ -140,7 +95,6 @@ class Failure:
     kind: str  # auth | rate_limit | server | timeout | connection | cut | error
     message: str
     retryable: bool
-    retry_after: float | None = None
 
 
 _KEY_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_*.\-]{4,}|[A-Za-z0-9_\-]{2,}\*{4,}[A-Za-z0-9_\-]*)")
@@ -174,19 +128,10 @@ def _error_fields(exc: BaseException) -> tuple[int | None, str, str]:
     return status, error_type, message
 
 
-def _mro_names(exc: BaseException) -> set[str]:
-    """Class names up the hierarchy. Mid-stream, the SDKs let their HTTP library's own errors
-    through (httpx2.ReadTimeout, RemoteProtocolError...); matching names covers httpx and
-    httpx2 alike without importing either."""
-    return {cls.__name__ for cls in type(exc).__mro__}
+def _retry_after_s(headers: Any) -> float | None:
+    """Seconds a response asks us to wait (retry-after-ms, retry-after seconds or date).
 
-
-def _retry_after(exc: BaseException) -> float | None:
-    """Seconds the server asked us to wait (retry-after-ms, retry-after seconds or date)."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
+    Read by the budget hook only; the SDK reads the same headers for its own wait."""
     raw_ms = headers.get("retry-after-ms")
     if raw_ms:
         with contextlib.suppress(ValueError):
@@ -197,8 +142,7 @@ def _retry_after(exc: BaseException) -> float | None:
     with contextlib.suppress(ValueError):
         return max(0.0, float(raw))
     with contextlib.suppress(TypeError, ValueError):
-        when = email.utils.parsedate_to_datetime(raw)
-        return max(0.0, when.timestamp() - time.time())
+        return max(0.0, email.utils.parsedate_to_datetime(raw).timestamp() - time.time())
     return None
 
 
@@ -213,7 +157,7 @@ def _cause_text(exc: BaseException) -> str:
 
 @dataclass
 class AttemptState:
-    """What one attempt has streamed so far and how it ended; provider hooks update it."""
+    """What one request has streamed so far and how it ended; provider hooks update it."""
 
     text_started: bool = False
     finish: str | None = None  # stop | length, once the provider said the reply is complete
@@ -223,8 +167,23 @@ class AttemptState:
     cancelled: bool = False
 
 
+@dataclass
+class _Requests:
+    """One `stream()` call as the HTTP hooks see it: how many requests the SDK made, and
+    whether one is waiting for the server (not the SDK sleeping before a retry)."""
+
+    started: float
+    budget_s: float
+    count: int = 0
+    waiting_since: float | None = None
+
+
+# Set in the task that runs the SDK call, so the client's hooks know which call they serve.
+_REQUESTS: ContextVar[_Requests | None] = ContextVar("localfirst_cloud_requests", default=None)
+
+
 class CloudBackend:
-    """A provider backend: subclasses give the SDK client, the request and the event mapping."""
+    """A provider backend: subclasses give the SDK, the request and the event mapping."""
 
     kind = "cloud"
     provider: ClassVar[str] = ""
@@ -236,32 +195,30 @@ class CloudBackend:
         """The name its key is stored under (`localfirst keys set NAME`)."""
         return self.provider
 
-    def __init__(
-        self,
-        config: CloudConfig,
-        choice: CloudChoice,
-        api_key: str,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
+    def __init__(self, config: CloudConfig, choice: CloudChoice, api_key: str) -> None:
         self.config = config
         self.choice = choice
         self.name = choice.label
         self.model = choice.model
         self._api_key = Secret(api_key)
-        self._clock = clock
-        self._sleep = sleep
         self._client: Any = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    def holds_key(self, key: str) -> bool:
+        return self._api_key.reveal() == key
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, key_source={self.choice.key_source!r})"
 
     # what subclasses provide
 
-    def make_client(self, api_key: str, timeout: float) -> Any:
-        """The SDK's async client, with its own retries off (the retry budget is ours)."""
+    @staticmethod
+    def sdk() -> ModuleType:
+        """The provider's SDK module (imported on first use: it is heavy)."""
+        raise NotImplementedError
+
+    def make_client(self, api_key: str, options: dict[str, Any]) -> Any:
+        """The SDK's async client, built with `options` (timeout, retries, HTTP client)."""
         raise NotImplementedError
 
     def request(self, messages: Sequence[ChatMessage], params: GenerationParams) -> dict[str, Any]:
@@ -291,22 +248,54 @@ class CloudBackend:
             else self.base_url
         )
 
+    def _client_options(self) -> dict[str, Any]:
+        sdk = self.sdk()
+        timeout = self.config.timeout
+        hooks = {"request": [self._on_request], "response": [self._on_response]}
+        return {
+            # one second past the watchdog, so the watchdog's clearer message wins
+            "timeout": sdk.Timeout(timeout + 1.0, connect=min(timeout, 10.0)),
+            "max_retries": retries_within(self.config.retry_budget),
+            "http_client": sdk.DefaultAsyncHttpxClient(event_hooks=hooks),
+        }
+
     async def _ensure_client(self) -> Any:
         """One SDK client per event loop: its connection pool belongs to the loop that made it."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
             # The SDK import is heavy; keep it off the event loop so the UI stays responsive.
             self._client = await asyncio.to_thread(
-                self.make_client, self._api_key.reveal(), self.config.timeout + 1.0
+                lambda: self.make_client(self._api_key.reveal(), self._client_options())
             )
             self._client_loop = loop
         return self._client
 
     async def aclose(self) -> None:
+        """Close the SDK client and its connections (Services calls this at exit)."""
         client, self._client = self._client, None
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.close()
+
+    @staticmethod
+    async def _on_request(request: Any) -> None:
+        requests = _REQUESTS.get()
+        if requests is not None:
+            requests.count += 1
+            requests.waiting_since = time.monotonic()
+
+    @staticmethod
+    async def _on_response(response: Any) -> None:
+        """Veto a retry the budget cannot afford (`x-should-retry`, which the SDKs obey), and
+        stop the stall clock while the SDK sleeps before one it will make."""
+        requests = _REQUESTS.get()
+        if requests is None or response.status_code not in RETRIED_STATUSES:
+            return
+        wait = _retry_after_s(response.headers) or 0.0
+        if time.monotonic() - requests.started + wait > requests.budget_s:
+            response.headers["x-should-retry"] = "false"
+        elif response.headers.get("x-should-retry") != "false":
+            requests.waiting_since = None
 
     async def stream(
         self,
@@ -314,53 +303,47 @@ class CloudBackend:
         params: GenerationParams,
         cancel: CancelToken,
     ) -> AsyncIterator[BackendEvent]:
-        request = self.request(messages, params)  # built once: a retry sends the same payload
-        started = self._clock()
-        attempts = 0
-        while True:
-            attempts += 1
-            state = AttemptState()
-            async for event in self._stream_once(request, cancel, state):
-                yield event
-            failure = state.failure
-            if state.cancelled:
-                yield Done("cancelled")
-                return
-            if failure is None:
-                yield Done(state.finish or "stop")
-                return
-            if state.text_started:  # a retry would repeat text already shown: keep what came
-                reason = failure.message.removeprefix(f"{self.provider}: ")
-                yield StreamError(
-                    f"the {self.provider} reply was cut off mid-stream: {reason}",
-                    kind="cut",
-                    retryable=True,
-                )
-                yield Done("error")
-                return
-            delay = self._backoff(attempts, failure.retry_after)
-            if failure.retryable and self._clock() - started + delay <= self.config.retry_budget:
-                if await self._pause(delay, cancel):
-                    continue
-                yield Done("cancelled")
-                return
-            message = failure.message
-            if failure.retryable and attempts > 1:
-                message += f", gave up after {attempts} attempts"
-            yield StreamError(message, kind=failure.kind, retryable=failure.retryable)
+        request = self.request(messages, params)
+        requests = _Requests(time.monotonic(), self.config.retry_budget)
+        state = AttemptState()
+        async for event in self._stream_once(request, cancel, state, requests):
+            yield event
+        failure = state.failure
+        if state.cancelled:
+            yield Done("cancelled")
+            return
+        if failure is None:
+            yield Done(state.finish or "stop")
+            return
+        if state.text_started:  # text was shown: keep it, and never ask again (it would repeat)
+            reason = failure.message.removeprefix(f"{self.provider}: ")
+            yield StreamError(
+                f"the {self.provider} reply was cut off mid-stream: {reason}",
+                kind="cut",
+                retryable=True,
+            )
             yield Done("error")
             return
+        message = failure.message
+        if failure.retryable and requests.count > 1:
+            message += f", gave up after {requests.count} attempts"
+        yield StreamError(message, kind=failure.kind, retryable=failure.retryable)
+        yield Done("error")
 
     async def _stream_once(
-        self, request: dict[str, Any], cancel: CancelToken, state: AttemptState
+        self,
+        request: dict[str, Any],
+        cancel: CancelToken,
+        state: AttemptState,
+        requests: _Requests,
     ) -> AsyncIterator[BackendEvent]:
-        """One attempt: yield its text and usage, and leave how it ended in `state`."""
+        """The SDK call (with its retries): yield text and usage, leave the ending in `state`."""
         try:
             client = await self._ensure_client()
         except Exception as exc:  # the SDK could not be set up: nothing was sent
             state.failure = Failure("error", self._redact(f"{self.provider} SDK: {exc}"), False)
             return
-        async with contextlib.aclosing(self._attempt(client, request, cancel)) as steps:
+        async with contextlib.aclosing(self._attempt(client, request, cancel, requests)) as steps:
             async for kind, value in steps:
                 if kind == "raw":
                     for event in self.translate(value, state):
@@ -394,25 +377,26 @@ class CloudBackend:
         )
 
     async def _attempt(
-        self, client: Any, request: dict[str, Any], cancel: CancelToken
+        self, client: Any, request: dict[str, Any], cancel: CancelToken, requests: _Requests
     ) -> AsyncIterator[tuple[str, Any]]:
-        """Run one request in a task, yielding ("raw", event) and then one outcome.
+        """Run the SDK call in a task, yielding ("raw", event) and then one outcome.
 
         The outcome is ("end", None), ("error", exc), ("cancelled", None) or ("stalled", None).
-        A watcher task notices a cancel or a stall even while no byte arrives, and the HTTP
-        stream is closed whichever way the attempt ends.
+        A watcher task notices a cancel, or a server that sends nothing for `timeout` seconds,
+        even while no byte arrives; cancelling the task also cuts short an SDK retry wait. The
+        HTTP stream is closed whichever way the call ends.
         """
-        loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        last_activity = [loop.time()]
+        last_activity = [time.monotonic()]
         timeout = self.config.timeout
 
         async def pump() -> None:
+            _REQUESTS.set(requests)  # this task's own context: the hooks run in it
             try:
                 sdk_stream = await self.open_stream(client, request)
                 try:
                     async for raw in sdk_stream:
-                        last_activity[0] = loop.time()
+                        last_activity[0] = time.monotonic()
                         queue.put_nowait(("raw", raw))
                         # Let the reader take it now: buffered chunks would otherwise all be
                         # parsed before the first one reaches the screen.
@@ -427,13 +411,20 @@ class CloudBackend:
             else:
                 queue.put_nowait(("end", None))
 
+        def stalled() -> bool:
+            waiting = requests.waiting_since
+            if waiting is None and requests.count:
+                return False  # the SDK is sleeping before a retry, not waiting for the server
+            since = max(waiting or 0.0, last_activity[0])
+            return time.monotonic() - since > timeout
+
         async def watch() -> None:
             while True:
                 await asyncio.sleep(POLL_S)
                 if cancel.cancelled:
                     queue.put_nowait(("cancelled", None))
                     return
-                if loop.time() - last_activity[0] > timeout:
+                if stalled():
                     queue.put_nowait(("stalled", None))
                     return
 
@@ -449,32 +440,29 @@ class CloudBackend:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _backoff(self, attempts: int, retry_after: float | None) -> float:
-        """Exponential backoff with jitter; never shorter than the server's retry-after."""
-        delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (attempts - 1))
-        delay *= random.uniform(0.75, 1.0)  # so clients that failed together do not retry together
-        return delay if retry_after is None else max(delay, retry_after)
-
-    async def _pause(self, seconds: float, cancel: CancelToken) -> bool:
-        """Wait `seconds`, looking at the cancel token; False if the user cancelled."""
-        end = self._clock() + seconds
-        while (left := end - self._clock()) > 0:
-            if cancel.cancelled:
-                return False
-            await self._sleep(min(left, POLL_S * 2))
-        return not cancel.cancelled
-
     def _redact(self, text: str) -> str:
         return redact(text, self._api_key.reveal())
 
     def classify(self, exc: BaseException) -> Failure:
-        """Map an SDK or transport error to a Failure with a message that names the fix."""
+        """Map an SDK or transport error to a Failure with a message that names the fix.
+
+        The SDKs' typed exceptions decide; mid-stream, their HTTP library's own errors
+        (httpx2's `TransportError`, `TimeoutException`) come through unwrapped."""
+        import httpx2
+
+        sdk = self.sdk()
         provider = self.provider
         status, error_type, api_message = _error_fields(exc)
-        names = _mro_names(exc)
         detail = _shorten(self._redact(api_message)).rstrip(".") if api_message else ""
-        if status in (401, 403) or error_type in ("authentication_error", "permission_error"):
-            code = status or (401 if error_type == "authentication_error" else 403)
+        if isinstance(exc, sdk.AuthenticationError | sdk.PermissionDeniedError) or error_type in (
+            "authentication_error",
+            "permission_error",
+        ):
+            code = status or (
+                401
+                if isinstance(exc, sdk.AuthenticationError) or error_type == "authentication_error"
+                else 403
+            )
             what = "rejected the API key" if code == 401 else "refused access with this API key"
             key_name, env_var = self.key_name, env_var_for(self.key_name)
             fix = f"store a valid key with `localfirst keys set {key_name}`"
@@ -483,16 +471,16 @@ class CloudBackend:
             if self.choice.key_source == "env":
                 fix = f"fix {env_var} or store a key with `localfirst keys set {key_name}`"
             return Failure("auth", f"{provider} {what} ({code}): {fix}", False)
-        if status == 429 or error_type == "rate_limit_error":
-            return Failure("rate_limit", f"{provider}: rate limited (429)", True, _retry_after(exc))
+        if isinstance(exc, sdk.RateLimitError) or error_type == "rate_limit_error":
+            return Failure("rate_limit", f"{provider}: rate limited (429)", True)
         if (status is not None and status >= 500) or error_type in (
             "api_error",
             "overloaded_error",
             "server_error",
         ):
             label = " ".join(str(part) for part in (status, error_type) if part)
-            return Failure("server", f"{provider}: server error ({label})", True, _retry_after(exc))
-        if status == 408 or "TimeoutException" in names or "APITimeoutError" in names:
+            return Failure("server", f"{provider}: server error ({label})", True)
+        if status == 408 or isinstance(exc, sdk.APITimeoutError | httpx2.TimeoutException):
             return Failure("timeout", f"{provider}: the request timed out", True)
         if isinstance(exc, TimeoutError):
             return Failure("timeout", f"{provider}: no response for {self.config.timeout:g}s", True)
@@ -503,14 +491,12 @@ class CloudBackend:
             label = " ".join(str(part) for part in (status, error_type) if part)
             text = f"{provider} refused the request ({label})"
             return Failure("error", f"{text}: {detail}{hint}" if detail else text + hint, False)
-        if names & {"APIConnectionError", "TransportError", "ConnectError"} or isinstance(
-            exc, OSError
-        ):
+        if isinstance(exc, sdk.APIConnectionError | httpx2.TransportError | OSError):
             cause = _shorten(self._redact(_cause_text(exc)), 120)
             return Failure(
                 "connection", f"{provider}: connection to {self._host()} failed ({cause})", True
             )
-        if "APIError" in names:  # an error event inside the stream, without a known type
+        if isinstance(exc, sdk.APIError):  # an error event inside the stream, of no known type
             text = detail or _shorten(self._redact(str(exc)))
             return Failure("server", f"{provider}: {text}", True)
         text = _shorten(self._redact(f"{type(exc).__name__}: {exc}"))

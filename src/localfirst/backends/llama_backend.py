@@ -12,14 +12,14 @@ import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from localfirst.backends.base import CancelToken, GenerationParams
 from localfirst.backends.chat_formats import FormattedPrompt, PromptFormatter
-from localfirst.backends.hardware import gpu_backend, physical_cores
 from localfirst.config import LocalConfig
-from localfirst.core.events import BackendEvent, Done, Note, StreamError, TextDelta, Usage
-from localfirst.core.messages import ChatMessage, Role
 from localfirst.errors import ModelError
+from localfirst.hardware import gpu_backend, physical_cores
 from localfirst.models.gguf import GGUFInfo, read_gguf
+from localfirst.types.backend import CancelToken, GenerationParams
+from localfirst.types.events import BackendEvent, Done, Note, StreamError, TextDelta, Usage
+from localfirst.types.messages import ChatMessage, Role
 
 
 @dataclass(frozen=True)

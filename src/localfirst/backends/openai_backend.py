@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from localfirst.backends.base import GenerationParams
 from localfirst.backends.cloud import AttemptState, CloudBackend
-from localfirst.core.events import BackendEvent, TextDelta, Usage
-from localfirst.core.messages import ChatMessage
+from localfirst.types.backend import GenerationParams
+from localfirst.types.events import BackendEvent, TextDelta, Usage
+from localfirst.types.messages import ChatMessage
 
 OPENAI_HOST = "api.openai.com"
 # o1/o3/o4..., the first GPT-5 models and the -pro ones reason on every request and accept only
@@ -34,14 +35,17 @@ class OpenAIBackend(CloudBackend):
     base_url_env: ClassVar[str] = "OPENAI_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
 
-    def make_client(self, api_key: str, timeout: float) -> Any:
+    @staticmethod
+    def sdk() -> ModuleType:
         import openai
 
-        return openai.AsyncOpenAI(
+        return openai
+
+    def make_client(self, api_key: str, options: dict[str, Any]) -> Any:
+        return self.sdk().AsyncOpenAI(
             api_key=api_key,
             base_url=self.config.base_url or None,  # None: OPENAI_BASE_URL or the default
-            timeout=timeout,
-            max_retries=0,
+            **options,
         )
 
     def _official_endpoint(self) -> bool:

@@ -7,18 +7,20 @@ import asyncio
 import sys
 
 from localfirst.cli.common import add_mode_flags, print_json, read_prompt
-from localfirst.core.events import (
+from localfirst.errors import UserError
+from localfirst.types.decision import Override
+from localfirst.types.events import (
     Done,
+    FellBack,
     Note,
     ReplyRestarted,
+    ReplyStats,
     RouteDecided,
     Stored,
     StreamError,
     TextDelta,
     Usage,
 )
-from localfirst.errors import UserError
-from localfirst.routing.decision import Override
 
 
 def add_parser(subparsers) -> None:
@@ -128,6 +130,8 @@ async def _ask(
     cloud_asked: bool,
     show_sent: bool = False,
 ) -> int:
+    from localfirst.explain import fallback_text, route_line
+
     text: list[str] = []
     notes: list[str] = []
     errors: list[StreamError] = []
@@ -135,6 +139,7 @@ async def _ask(
     usage = None
     stored = None
     reason = "stop"
+    stats = ReplyStats()
     if cloud_asked:
         preview = await asyncio.to_thread(session.preview, prompt, override)
         if preview.target.value != "cloud":
@@ -155,7 +160,7 @@ async def _ask(
             if isinstance(event, RouteDecided):
                 decision = event.decision
                 if not as_json:
-                    print(_route_line(decision), file=sys.stderr, flush=True)
+                    print(route_line(decision), file=sys.stderr, flush=True)
             elif isinstance(event, TextDelta):
                 text.append(event.text)
                 if live:
@@ -169,10 +174,11 @@ async def _ask(
                     sys.stdout.flush()
                 if not as_json:
                     print(f"[restarted] {event.text}", file=sys.stderr, flush=True)
-            elif isinstance(event, Note):
-                notes.append(event.text)
+            elif isinstance(event, Note | FellBack):
+                note = fallback_text(event) if isinstance(event, FellBack) else event.text
+                notes.append(note)
                 if not as_json:
-                    print(f"\n[note] {event.text}", file=sys.stderr, flush=True)
+                    print(f"\n[note] {note}", file=sys.stderr, flush=True)
             elif isinstance(event, StreamError):
                 errors.append(event)
             elif isinstance(event, Usage):
@@ -181,6 +187,7 @@ async def _ask(
                 stored = event
             elif isinstance(event, Done):
                 reason = event.reason
+                stats = event.stats or stats
     except (KeyboardInterrupt, asyncio.CancelledError):
         session.cancel()
         await stream.aclose()
@@ -194,7 +201,7 @@ async def _ask(
                 **({"sent": sent} if show_sent else {}),
                 "text": "".join(text),
                 "route": _route_record(services, decision, stored),
-                "model": session.last_stats.model or (decision.model if decision else None),
+                "model": stats.model or (decision.model if decision else None),
                 "usage": None
                 if usage is None
                 else {
@@ -203,7 +210,7 @@ async def _ask(
                     "estimated": usage.estimated,
                 },
                 "finish_reason": reason,
-                **_cost(services, session, decision, usage),
+                **_cost(services, stats, decision, usage),
                 "notes": notes,
                 "errors": [{"kind": e.kind, "message": e.message} for e in errors],
                 "conversation_id": stored.conversation_id if stored else None,
@@ -227,20 +234,15 @@ async def _ask(
     return 1 if errors and reason == "error" else 0
 
 
-def _cost(services, session, decision, usage) -> dict:
+def _cost(services, stats: ReplyStats, decision, usage) -> dict:
     if decision is None or usage is None:
         return {}
     target = decision.target
-    if target.value == "cloud" and session.last_stats.model == decision.model:
+    if target.value == "cloud" and stats.model == decision.model:
         return services.reply_cost(target, decision.model, usage.input_tokens, usage.output_tokens)
-    from localfirst.routing.decision import Target
+    from localfirst.types.decision import Target
 
     return services.reply_cost(Target.LOCAL, "", usage.input_tokens, usage.output_tokens)
-
-
-def _route_line(decision) -> str:
-    where = decision.model or str(decision.target)
-    return f"→ {decision.route_name} ({where}): {'; '.join(decision.reasons)}"
 
 
 def _sent(services, stored) -> list[dict] | None:

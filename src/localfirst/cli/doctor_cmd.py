@@ -103,7 +103,7 @@ def _run_check(name: str, probe: Callable[[], tuple[bool, str]], essential: bool
 def _llama() -> tuple[bool, str]:
     import llama_cpp
 
-    from localfirst.backends.hardware import gpu_backend, physical_cores
+    from localfirst.hardware import gpu_backend, physical_cores
 
     backend = gpu_backend()
     offload = (

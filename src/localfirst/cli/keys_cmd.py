@@ -14,7 +14,8 @@ import sys
 from typing import Any
 
 from localfirst.errors import UserError
-from localfirst.keys.store import PROVIDERS, KeyStore, check_provider, env_var_for
+from localfirst.keys.store import KeyStore, check_provider, env_var_for
+from localfirst.providers import PROVIDER_NAMES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -92,8 +93,8 @@ def _read_key(provider: str) -> str:
 
 def _list(keys: KeyStore) -> int:
     status = keys.status()
-    width = max(len(p) for p in PROVIDERS)
-    for provider in PROVIDERS:
+    width = max(len(p) for p in PROVIDER_NAMES)
+    for provider in PROVIDER_NAMES:
         source = status[provider]
         where = {
             "keyring": "key in the keyring",

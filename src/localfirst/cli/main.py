@@ -76,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 141
     except Exception as exc:  # report, never show a traceback to the user
+        from localfirst.crash_log import log_crash
+
         log = log_crash(exc)
         print(
             f"localfirst: internal error: {type(exc).__name__}: {exc}\n"
@@ -154,25 +156,6 @@ def _env_offline() -> bool:
     import os
 
     return os.environ.get("LOCALFIRST_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def log_crash(exc: BaseException) -> str:
-    """Append the stack (never the frames' locals) to the crash log; return where it went."""
-    import time
-    import traceback
-
-    from localfirst.config import AppPaths
-
-    try:
-        log_dir = AppPaths.from_platform().log_dir
-        log_dir.mkdir(parents=True, exist_ok=True)
-        path = log_dir / "crash.log"
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} localfirst {__version__}\n")
-            fh.write("".join(traceback.format_exception(exc)))
-        return str(path)
-    except OSError:
-        return "(the log could not be written)"
 
 
 if __name__ == "__main__":

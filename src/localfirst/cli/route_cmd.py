@@ -7,8 +7,8 @@ import json
 import sys
 
 from localfirst.cli.common import add_mode_flags, print_json, read_prompt
-from localfirst.core.messages import ChatMessage, Role
 from localfirst.errors import UserError
+from localfirst.types.messages import ChatMessage, Role
 
 
 def add_parser(subparsers) -> None:

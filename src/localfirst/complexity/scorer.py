@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localfirst.complexity import features
-from localfirst.complexity.score import ComplexityScore
+from localfirst.types.score import ComplexityScore
 
 ARTEFACT_PATH = Path(__file__).with_name("scorer_weights.json")
 FORMAT_VERSION = 2

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from localfirst.errors import UserError
+from localfirst.providers import ENV_VARS, PROVIDER_NAMES, env_vars_text
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
-PROVIDERS = ("anthropic", "openai")
-ENV_VARS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 PRIVATE_PREFIX = "private:"  # keys of private inference servers: "private:NAME"
 SERVICE = "localfirst"
 MAX_KEY_LENGTH = 4096
@@ -33,7 +32,7 @@ class KeyringUnavailable(UserError):
     def __init__(
         self, detail: str = NO_BACKEND, provider: str | None = None, action: str = "store the key"
     ) -> None:
-        env = env_var_for(provider) if provider else " / ".join(ENV_VARS.values())
+        env = env_var_for(provider) if provider else env_vars_text()
         if detail == NO_BACKEND:
             detail += " (no Secret Service, Keychain or Credential Locker was found)"
         super().__init__(
@@ -56,11 +55,11 @@ class KeyLookup:
 
 
 def check_provider(provider: str) -> str:
-    if provider in PROVIDERS or re.fullmatch(r"private:[A-Za-z0-9._-]+", provider):
+    if provider in PROVIDER_NAMES or re.fullmatch(r"private:[A-Za-z0-9._-]+", provider):
         return provider
     raise UserError(
         f"unknown provider {provider!r}",
-        f"choose one of: {', '.join(PROVIDERS)}, or private:NAME for a private server",
+        f"choose one of: {', '.join(PROVIDER_NAMES)}, or private:NAME for a private server",
     )
 
 
@@ -159,7 +158,7 @@ class KeyStore:
 
     def status(self) -> dict[str, str | None]:
         """Provider -> "keyring", "env" or None; never the key."""
-        return {provider: self.get(provider).source for provider in PROVIDERS}
+        return {provider: self.get(provider).source for provider in PROVIDER_NAMES}
 
 
 def _unavailable_reason(backend: KeyringBackend) -> str | None:

@@ -217,7 +217,7 @@ def probe_machine() -> MachineMemory:
 
     ram = int(psutil.virtual_memory().total)
     try:
-        from localfirst.backends.hardware import gpu_backend
+        from localfirst.hardware import gpu_backend
 
         backend = gpu_backend()
     except (ImportError, OSError, AttributeError):

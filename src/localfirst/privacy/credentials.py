@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from localfirst.entity_types import detect_secrets_plugins
+
 
 @dataclass(frozen=True)
 class SecretMatch:
@@ -38,8 +40,7 @@ class SecretMatch:
 # -- 1. known token formats ---------------------------------------------------------------------
 # Vendor formats detect-secrets lacks live in data/secret_formats.toml; its plugins run too.
 
-# detect-secrets plugins whose regexes we reuse; IP addresses are personal data, handled elsewhere.
-_DETECT_SECRETS_SKIP = {"IPPublicDetector"}
+# detect-secrets' regex plugins come from `localfirst.entity_types.detect_secrets_plugins`.
 
 # -- 2. context ---------------------------------------------------------------------------------
 
@@ -369,29 +370,11 @@ def _compiled_provider_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...
 
 def _detect_secrets_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     """The provider regexes that detect-secrets maintains, named after its plugins."""
-    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-    from detect_secrets.plugins.base import RegexBasedDetector
-
-    patterns: list[tuple[str, re.Pattern[str], str]] = []
-    for plugin_class in get_mapping_from_secret_type_to_class().values():
-        name = plugin_class.__name__
-        if not issubclass(plugin_class, RegexBasedDetector) or name in _DETECT_SECRETS_SKIP:
-            continue
-        kind = _snake_upper(name.removesuffix("Detector"))
-        patterns.extend(
-            (f"{kind}_SECRET", rx, f"detect-secrets {name}") for rx in plugin_class().denylist
-        )
-    return tuple(patterns)
-
-
-def detect_secrets_types() -> frozenset[str]:
-    """The finding types detect-secrets' plugins are reported under."""
-    return frozenset(kind for kind, _pattern, _rule in _detect_secrets_patterns())
-
-
-def _snake_upper(camel: str) -> str:
-    """'AWSKey' -> 'AWS_KEY', 'SlackToken' -> 'SLACK_TOKEN': acronyms stay whole."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", camel).upper()
+    return tuple(
+        (kind, rx, f"detect-secrets {plugin_class.__name__}")
+        for kind, plugin_class in detect_secrets_plugins()
+        for rx in plugin_class().denylist
+    )
 
 
 def _value_span(match: re.Match[str]) -> tuple[int, int, str]:

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from localfirst.config import PrivacyConfig
-from localfirst.core.messages import ChatMessage, Role
 from localfirst.privacy.cjk import find_cjk
 from localfirst.privacy.credentials import find_secrets
 from localfirst.privacy.identifiers import find_identifiers
 from localfirst.privacy.placeholders import clearance
-from localfirst.privacy.verdict import Finding, GateVerdict
 from localfirst.text.normalize import canonicalize
+from localfirst.types.messages import ChatMessage, Role
+from localfirst.types.verdict import Category, Finding, GateVerdict
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -224,7 +224,15 @@ class PrivacyGate:
             if name.type != "PERSON" or name.score >= person_threshold
         )
         findings.extend(
-            Finding(s.type, s.start, s.end, s.score, sensitive=True, rule=f"credentials: {s.rule}")
+            Finding(
+                s.type,
+                s.start,
+                s.end,
+                s.score,
+                sensitive=True,
+                rule=f"credentials: {s.rule}",
+                category=Category.CREDENTIAL,
+            )
             for s in find_secrets(text)
         )
         findings.extend(
@@ -252,7 +260,14 @@ class PrivacyGate:
         findings = [_cleared(f, text) for f in findings]
         if self._deny is not None:
             findings.extend(
-                Finding("DENY_TERM", m.start(), m.end(), 1.0, rule="privacy.deny_terms")
+                Finding(
+                    "DENY_TERM",
+                    m.start(),
+                    m.end(),
+                    1.0,
+                    rule="privacy.deny_terms",
+                    category=Category.DENY_TERM,
+                )
                 for m in self._deny.finditer(text)
             )
         findings = _dedupe(findings)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from localfirst.core.messages import ChatMessage, Role
-from localfirst.privacy.verdict import Finding, GateVerdict
 from localfirst.redaction.placeholders import PLACEHOLDER, PlaceholderMap
+from localfirst.types.messages import ChatMessage, Role
+from localfirst.types.verdict import Finding, GateVerdict
 
 if TYPE_CHECKING:
     from presidio_anonymizer import AnonymizerEngine

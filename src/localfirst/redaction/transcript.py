@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from localfirst.core.messages import ChatMessage, Role, StoredMessage
 from localfirst.redaction.placeholders import PlaceholderMap
 from localfirst.redaction.redactor import RedactedPayload
+from localfirst.types.messages import ChatMessage, Role, StoredMessage
 
 ROUTE_KEY = "redaction"
 

@@ -12,9 +12,10 @@ redacted payload; the policy never sees the text, so it only decides that this m
 
 from __future__ import annotations
 
-from localfirst.complexity.score import ComplexityScore
-from localfirst.privacy.verdict import GateVerdict
-from localfirst.routing.decision import Availability, Decision, Override, SessionMode, Target
+from localfirst.explain import describe_findings
+from localfirst.types.decision import Availability, Decision, Override, Rule, SessionMode, Target
+from localfirst.types.score import ComplexityScore
+from localfirst.types.verdict import GateVerdict
 
 INSTALL_MODEL_HINT = "install one with `localfirst models pull` or `localfirst models import FILE`"
 OFFLINE_MODEL_HINT = (
@@ -47,25 +48,26 @@ def decide(
         "override": override,
     }
 
-    def local(*reasons: str) -> Decision:
+    def local(rule: Rule, *reasons: str) -> Decision:
         if availability.local_model is None:
             hint = OFFLINE_MODEL_HINT if mode is SessionMode.OFFLINE else INSTALL_MODEL_HINT
             return Decision(
                 Target.LOCAL,
                 None,
                 (*reasons, f"no local model is installed: {hint}"),
+                rule,
                 available=False,
                 **common,
             )
-        return Decision(Target.LOCAL, availability.local_model, reasons, **common)
+        return Decision(Target.LOCAL, availability.local_model, reasons, rule, **common)
 
-    def cloud(*reasons: str, redacted: bool = False) -> Decision:
+    def cloud(rule: Rule, *reasons: str, redacted: bool = False) -> Decision:
         return Decision(
-            Target.CLOUD, availability.cloud_model, reasons, redacted=redacted, **common
+            Target.CLOUD, availability.cloud_model, reasons, rule, redacted=redacted, **common
         )
 
     cloud_blocker = _cloud_blocker(mode, availability)
-    findings = _describe_findings(verdict)
+    findings = describe_findings(verdict.findings)
     # sensitive types redaction may not send; None when redaction is off for this message
     unredactable = (
         None if redaction is None else [t for t in verdict.sensitive_types if t not in redaction]
@@ -73,85 +75,108 @@ def decide(
     redactable = verdict.sensitive and unredactable == []
 
     if mode is SessionMode.OFFLINE:
-        return local("offline mode: answered locally, nothing leaves this machine")
+        return local(Rule.OFFLINE, "offline mode: answered locally, nothing leaves this machine")
     if override is Override.LOCAL:
-        return local("you asked for the local model for this message")
+        return local(Rule.ASKED_LOCAL, "you asked for the local model for this message")
 
     if override in (Override.CLOUD, Override.CLOUD_FORCE):
         # the user asked for the cloud: name what the payload holds, wherever it is
-        findings = _describe_findings(verdict, say_where=False)
+        findings = describe_findings(verdict.findings, say_where=False)
         if cloud_blocker:
-            return local(f"cloud requested, but {cloud_blocker}: answered locally")
+            return local(
+                Rule.CLOUD_BLOCKED, f"cloud requested, but {cloud_blocker}: answered locally"
+            )
         if verdict.error and override is Override.CLOUD:
             return local(
-                f"privacy check could not run ({verdict.error}): kept local; confirm to send anyway"
+                Rule.UNCHECKED_HELD,
+                f"privacy check could not run ({verdict.error}): kept local; confirm to send anyway",
             )
         if verdict.sensitive and override is Override.CLOUD:
             if redactable:
                 return cloud(
+                    Rule.ASKED_CLOUD_REDACTED,
                     f"you asked for the cloud: {findings} redacted, "
                     f"then sent to {availability.cloud_model}",
                     redacted=True,
                 )
             return local(
+                Rule.SENSITIVE_HELD,
                 f"{findings}, kept local; confirm to send it to the cloud anyway",
                 *_not_redactable(unredactable),
             )
         if verdict.sensitive or verdict.error:
             what = findings if verdict.sensitive else "an unchecked payload"
-            return cloud(f"sent to {availability.cloud_model} by your override despite {what}")
-        return cloud(f"you asked for the cloud: sent to {availability.cloud_model}")
+            return cloud(
+                Rule.FORCED_CLOUD,
+                f"sent to {availability.cloud_model} by your override despite {what}",
+            )
+        return cloud(
+            Rule.ASKED_CLOUD, f"you asked for the cloud: sent to {availability.cloud_model}"
+        )
 
     if verdict.error:
-        return local(f"privacy check could not run ({verdict.error}): kept local (fail closed)")
+        return local(
+            Rule.GATE_FAILED,
+            f"privacy check could not run ({verdict.error}): kept local (fail closed)",
+        )
     if verdict.sensitive:
         if redaction is None:
-            return local(f"{findings}, kept local")
+            return local(Rule.SENSITIVE, f"{findings}, kept local")
         if not redactable:
-            return local(f"{findings}, kept local", *_not_redactable(unredactable))
+            return local(Rule.SENSITIVE, f"{findings}, kept local", *_not_redactable(unredactable))
         if score is None:
             return local(
+                Rule.SENSITIVE,
                 f"{findings}, kept local",
                 "complexity could not be scored, so it was not redacted and escalated",
             )
         if score < threshold:
             return local(
+                Rule.SENSITIVE,
                 f"{findings}, kept local",
                 f"complexity {score:.2f} < {threshold:.2f}: simple enough for the local model",
             )
         if cloud_blocker:
             return local(
+                Rule.SENSITIVE,
                 f"{findings}, kept local",
                 f"redacting and escalating needs the cloud, but {cloud_blocker}",
             )
         signals = f", {', '.join(complexity.signals)}" if complexity and complexity.signals else ""
         return cloud(
+            Rule.SENSITIVE_REDACTED,
             f"{findings}: redacted, then escalated to {availability.cloud_model} "
             f"(complexity {score:.2f} ≥ {threshold:.2f}{signals})",
             redacted=True,
         )
     if mode is SessionMode.LOCAL_ONLY:
-        return local("local-only session: answered locally")
+        return local(Rule.LOCAL_ONLY, "local-only session: answered locally")
 
     if availability.local_model is None:
         if cloud_blocker:
-            return local(f"{cloud_blocker}")
-        return cloud(f"no local model installed: sent to {availability.cloud_model}")
+            return local(Rule.NO_MODEL_AT_ALL, f"{cloud_blocker}")
+        return cloud(
+            Rule.NO_LOCAL_MODEL, f"no local model installed: sent to {availability.cloud_model}"
+        )
 
     if score is None:
-        return local("complexity could not be scored: answered locally")
+        return local(Rule.UNSCORED, "complexity could not be scored: answered locally")
     signals = f" ({', '.join(complexity.signals)})" if complexity and complexity.signals else ""
     if score >= threshold:
         if cloud_blocker:
             return local(
+                Rule.COMPLEX_BLOCKED,
                 f"complexity {score:.2f} ≥ {threshold:.2f} would escalate, "
-                f"but {cloud_blocker}: answered locally"
+                f"but {cloud_blocker}: answered locally",
             )
         return cloud(
+            Rule.COMPLEX,
             f"complexity {score:.2f} ≥ {threshold:.2f}{signals}: "
-            f"escalated to {availability.cloud_model}"
+            f"escalated to {availability.cloud_model}",
         )
-    return local(f"complexity {score:.2f} < {threshold:.2f}: simple enough for the local model")
+    return local(
+        Rule.SIMPLE, f"complexity {score:.2f} < {threshold:.2f}: simple enough for the local model"
+    )
 
 
 def _cloud_blocker(mode: SessionMode, availability: Availability) -> str | None:
@@ -176,30 +201,3 @@ def _not_redactable(types: list[str] | None) -> tuple[str, ...]:
         f"{', '.join(types)} {verb} never sent, not even redacted, "
         "unless you add the type to [redaction] types",
     )
-
-
-def _describe_findings(verdict: GateVerdict, say_where: bool = True) -> str:
-    """What was found, by type; when the new message holds none of it, where it is instead
-    ("an earlier message in this chat held PHONE_NUMBER"), so the reason does not name a type
-    as if the new message held it."""
-    sensitive = [f for f in verdict.findings if f.sensitive]
-    here = sorted({f.type for f in sensitive if f.source in ("prompt", "system")})
-    earlier = sorted({f.type for f in sensitive if f.source.startswith("turn ")} - set(here))
-    sticky = any(f.source == "history" for f in sensitive)
-    if not here and say_where:
-        if earlier:
-            return f"an earlier message in this chat held {_listed(earlier)}"
-        if sticky:
-            return "an earlier message in this chat held private data"
-    types = verdict.sensitive_types
-    kind = "credentials" if types and all(_is_credential(t) for t in types) else "personal data"
-    return f"{kind}: {_listed(types)}"
-
-
-def _listed(types: list[str]) -> str:
-    return ", ".join(types[:4]) + (f" and {len(types) - 4} more" if len(types) > 4 else "")
-
-
-def _is_credential(entity_type: str) -> bool:
-    markers = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "JWT", "CONNECTION")
-    return any(m in entity_type for m in markers)

@@ -10,12 +10,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
-from localfirst.complexity.score import ComplexityScore
-from localfirst.core.messages import ChatMessage
-from localfirst.privacy.verdict import Finding, GateVerdict
-from localfirst.routing.decision import Availability, Decision, Override, SessionMode
 from localfirst.routing.policy import decide
 from localfirst.text.normalize import canonicalize
+from localfirst.types.decision import Availability, Decision, Override, SessionMode
+from localfirst.types.messages import ChatMessage
+from localfirst.types.score import ComplexityScore
+from localfirst.types.verdict import Finding, GateVerdict
 
 
 class Gate(Protocol):

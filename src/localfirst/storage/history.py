@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from localfirst.core.messages import Conversation, MessageStatus, Role, StoredMessage
 from localfirst.errors import UserError
+from localfirst.types.messages import Conversation, MessageStatus, Role, StoredMessage
 
 # Each migration takes the schema from version i to i + 1. Never edit one that has shipped.
 MIGRATIONS: list[str] = [

@@ -19,9 +19,9 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from localfirst.errors import UserError
-from localfirst.routing.decision import SessionMode
 from localfirst.tui.chat_screen import ChatScreen
 from localfirst.tui.themes import DEFAULT_THEME, bundled_themes_dir, load_themes
+from localfirst.types.decision import SessionMode
 
 if TYPE_CHECKING:
     from localfirst.services import Services
@@ -64,7 +64,7 @@ class LocalFirstApp(App[int]):
         config, prompts and replies on the screen; the crash log keeps the stack only."""
         from rich.text import Text
 
-        from localfirst.cli.main import log_crash
+        from localfirst.crash_log import log_crash
         from localfirst.text.terminal import one_line_for_terminal
 
         error = self._exception or RuntimeError("unknown error")

@@ -22,10 +22,29 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from localfirst.core.events import (
+from localfirst.errors import UserError
+from localfirst.explain import (
+    LOCAL_ICON,
+    ReplyFigures,
+    estimate_cost,
+    fallback_text,
+    held_because,
+    is_cloud,
+)
+from localfirst.session.chat import route_after_fallback
+from localfirst.tui.export import code_blocks, export_conversation
+from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
+from localfirst.tui.widgets.chat_view import AssistantMessage, ChatView
+from localfirst.tui.widgets.prompt_input import PromptHistory, PromptInput
+from localfirst.tui.widgets.sidebar import ConversationSidebar
+from localfirst.tui.widgets.status_bar import ModeChip, StatusBar
+from localfirst.types.decision import Override, SessionMode, Target
+from localfirst.types.events import (
     Done,
+    FellBack,
     Note,
     ReplyRestarted,
+    ReplyStats,
     RouteDecided,
     SessionEvent,
     Stored,
@@ -33,22 +52,13 @@ from localfirst.core.events import (
     TextDelta,
     Usage,
 )
-from localfirst.core.messages import Role
-from localfirst.errors import UserError
-from localfirst.routing.decision import Override, SessionMode, Target
-from localfirst.tui.badge import LOCAL_ICON, ReplyFigures, estimate_cost, is_cloud
-from localfirst.tui.export import code_blocks, export_conversation
-from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
-from localfirst.tui.widgets.chat_view import AssistantMessage, ChatView
-from localfirst.tui.widgets.prompt_input import PromptHistory, PromptInput
-from localfirst.tui.widgets.sidebar import ConversationSidebar
-from localfirst.tui.widgets.status_bar import ModeChip, StatusBar
+from localfirst.types.messages import Role
 
 if TYPE_CHECKING:
-    from localfirst.core.session import ChatSession
-    from localfirst.routing.decision import Decision
     from localfirst.services import Services
+    from localfirst.session.chat import ChatSession
     from localfirst.tui.app import LocalFirstApp
+    from localfirst.types.decision import Decision
 
 
 # While a reply streams: young collections rarer than Python's (700, 10), so the widgets each
@@ -254,7 +264,7 @@ class ChatScreen(Screen):
             return Override.NONE
         if asked.target is Target.CLOUD:
             return Override.CLOUD  # goes to the cloud
-        found = asked.summary.split(", kept local")[0] if asked.sensitive else asked.summary
+        found = held_because(asked)
         confirmed = await self.app.push_screen_wait(
             ConfirmDialog(
                 "Send this message to the cloud?",
@@ -304,13 +314,15 @@ class ChatScreen(Screen):
                     if new_conversation:
                         new_conversation = False
                         await self._conversation_started(event.conversation_id)
-                elif isinstance(event, Note) and reply is not None:
-                    reply.add_note(event.text)
-                    if "answered locally" in event.text:
+                elif isinstance(event, FellBack) and reply is not None:
+                    reply.add_note(fallback_text(event))
+                    if event.from_target == "cloud":
                         reply.set_route(
-                            {**reply.route, "target": "local", "fallback": event.text},
+                            route_after_fallback(reply.route, event),
                             self.services.local_model_name() or "",
                         )
+                elif isinstance(event, Note) and reply is not None:
+                    reply.add_note(event.text)
                 elif isinstance(event, ReplyRestarted) and reply is not None:
                     await reply.restart(event.text)
                 elif isinstance(event, Usage):
@@ -318,15 +330,16 @@ class ChatScreen(Screen):
                 elif isinstance(event, StreamError) and reply is not None:
                     reply.show_error(event.message)
                 elif isinstance(event, Done) and reply is not None:
-                    answered_by = self.session.last_stats.model
+                    stats = event.stats or ReplyStats()
+                    answered_by = stats.model
                     if not is_cloud(reply.route) and answered_by and answered_by != reply.model:
                         reply.set_route(reply.route, answered_by)  # a later local tier answered
-                    await reply.finish(event.reason, self._figures(reply, usage))
+                    await reply.finish(event.reason, self._figures(reply, usage, stats))
         except UserError as exc:
             self.notify(str(exc), severity="error", timeout=8)
         finally:
             if reply is not None and not reply.finished:
-                await reply.finish("cancelled", self._figures(reply, usage))
+                await reply.finish("cancelled", self._figures(reply, usage, ReplyStats()))
             self.call_after_refresh(self._reply_ended)
         return reply
 
@@ -335,8 +348,9 @@ class ChatScreen(Screen):
             self.renew_session()
         self.refresh_bindings()
 
-    def _figures(self, reply: AssistantMessage, usage: Usage | None) -> ReplyFigures:
-        stats = self.session.last_stats
+    def _figures(
+        self, reply: AssistantMessage, usage: Usage | None, stats: ReplyStats
+    ) -> ReplyFigures:
         cost = None
         if is_cloud(reply.route) and usage is not None:
             model = stats.model or str(reply.route.get("model") or "")

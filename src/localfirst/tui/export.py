@@ -11,8 +11,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from localfirst.core.messages import Conversation, Role, StoredMessage
-from localfirst.tui.badge import route_label, route_reason
+from localfirst.explain import route_label, route_reason
+from localfirst.types.messages import Conversation, Role, StoredMessage
 
 
 def conversation_markdown(conversation: Conversation, messages: list[StoredMessage]) -> str:

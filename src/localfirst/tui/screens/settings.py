@@ -214,7 +214,7 @@ class SettingsScreen(Screen):
 
     @work(thread=True, group="hardware", exit_on_error=False)
     def detect_hardware(self) -> None:
-        from localfirst.backends.hardware import gpu_backend, physical_cores
+        from localfirst.hardware import gpu_backend, physical_cores
 
         try:
             import psutil

@@ -18,9 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region
 from textual.widgets import Static
 
-from localfirst.core.messages import MessageStatus, Role, StoredMessage
-from localfirst.text.terminal import for_terminal, one_line_for_terminal
-from localfirst.tui.badge import (
+from localfirst.explain import (
     ReplyFigures,
     figures_for_stored,
     is_cloud,
@@ -28,8 +26,10 @@ from localfirst.tui.badge import (
     route_reason,
     stats_line,
 )
+from localfirst.text.terminal import for_terminal, one_line_for_terminal
 from localfirst.tui.export import code_blocks
 from localfirst.tui.widgets.reply_body import ReplyBody
+from localfirst.types.messages import MessageStatus, Role, StoredMessage
 
 
 class MessageBlock(Vertical, can_focus=True):

@@ -19,8 +19,8 @@ from textual.widgets import Input, Label, ListItem, ListView, Static
 from localfirst.text.terminal import for_terminal, one_line_for_terminal
 
 if TYPE_CHECKING:
-    from localfirst.core.messages import Conversation
     from localfirst.storage.history import History
+    from localfirst.types.messages import Conversation
 
 SEARCH_DELAY_S = 0.15
 SENSITIVE_MARK = "🔒"

@@ -12,8 +12,8 @@ from textual.events import Click
 from textual.message import Message
 from textual.widgets import Static
 
-from localfirst.routing.decision import SessionMode
 from localfirst.text.terminal import for_terminal, one_line_for_terminal
+from localfirst.types.decision import SessionMode
 
 STATE_MARKS = {"busy": "◌", "ready": "●", "off": "○", "error": "✖"}
 MODE_LABELS = {

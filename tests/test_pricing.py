@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from localfirst.backends.cloud import DEFAULT_MODELS
-from localfirst.backends.pricing import check_price_table, estimate_cost, estimate_saving
 from localfirst.config import config_from_dict
 from localfirst.errors import ConfigError
+from localfirst.pricing import check_price_table, estimate_cost, estimate_saving
+from localfirst.providers import DEFAULT_MODELS
 
 
 def test_cost_is_per_million_tokens():

@@ -18,12 +18,20 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from localfirst.backends.base import Backend, CancelToken, GenerationParams
 from localfirst.config import DEFAULT_REDACTION_TYPES
-from localfirst.core.events import (
+from localfirst.explain import fallback_text
+from localfirst.redaction.placeholders import PlaceholderMap
+from localfirst.redaction.redactor import CheckFn, RedactedPayload, Redactor
+from localfirst.redaction.restore import PlaceholderRestorer
+from localfirst.redaction.transcript import ROUTE_KEY, placeholders_from_history, redaction_record
+from localfirst.storage.history import History, title_from
+from localfirst.types.backend import Backend, CancelToken, GenerationParams
+from localfirst.types.decision import Decision, Override, Rule, SessionMode, Target
+from localfirst.types.events import (
     Done,
-    Note,
+    FellBack,
     ReplyRestarted,
+    ReplyStats,
     RouteDecided,
     SessionEvent,
     Stored,
@@ -31,13 +39,7 @@ from localfirst.core.events import (
     TextDelta,
     Usage,
 )
-from localfirst.core.messages import ChatMessage, Conversation, MessageStatus, Role, StoredMessage
-from localfirst.redaction.placeholders import PlaceholderMap
-from localfirst.redaction.redactor import CheckFn, RedactedPayload, Redactor
-from localfirst.redaction.restore import PlaceholderRestorer
-from localfirst.redaction.transcript import ROUTE_KEY, placeholders_from_history, redaction_record
-from localfirst.routing.decision import Decision, Override, SessionMode, Target
-from localfirst.storage.history import History, title_from
+from localfirst.types.messages import ChatMessage, Conversation, MessageStatus, Role, StoredMessage
 
 
 class BackendProvider(Protocol):
@@ -61,15 +63,12 @@ class RouteFn(Protocol):
     ) -> Decision: ...
 
 
-@dataclass
-class ReplyStats:
-    """What the route badge shows after a reply."""
-
-    first_token_s: float | None = None
-    tokens_per_s: float | None = None
-    output_tokens: int = 0
-    input_tokens: int = 0
-    model: str = ""
+def route_after_fallback(route: dict, event: FellBack) -> dict:
+    """A reply's route record once another backend answered: the one place it is built."""
+    record = {**route, "fallback": fallback_text(event)}
+    if event.from_target == "cloud":
+        record["target"] = "local"
+    return record
 
 
 # No tokenizer in common use packs more than this many characters of text into one token on
@@ -112,7 +111,6 @@ class ChatSession:
         self.fallback_to_local = fallback_to_local
         self._clock = clock
         self._cancel: CancelToken | None = None
-        self.last_stats = ReplyStats()
         # Redaction: on for every message of this session when `redact` is set (the TUI toggle);
         # `check` re-checks a redacted payload; without it nothing is ever sent redacted.
         self.redact = redact
@@ -235,7 +233,7 @@ class ChatSession:
             f"tokens, and the largest context here holds {limit:,}; shorten it or send it "
             "in parts (nothing was sent anywhere)"
         )
-        return Decision(Target.LOCAL, None, (reason,), available=False)
+        return Decision(Target.LOCAL, None, (reason,), Rule.TOO_LONG, available=False)
 
     def _redact(
         self, payload: list[ChatMessage], decision: Decision
@@ -310,9 +308,9 @@ class ChatSession:
                 and self.fallback_to_local
                 and not self._cancel.cancelled
             ):
-                note = f"cloud unavailable ({outcome.error.message}): answered locally"
-                yield Note(note)
-                route = {**route, "target": "local", "fallback": note}
+                fell_back = FellBack("cloud", decision.model or "cloud", "", outcome.error.message)
+                yield fell_back
+                route = route_after_fallback(route, fell_back)
                 self.history.update_message(reply.id, route=route)
                 outcome = _Outcome()
                 restorer = None  # the local model answers from the original payload
@@ -342,7 +340,10 @@ class ChatSession:
                 input_tokens=outcome.usage.input_tokens if outcome.usage else None,
                 output_tokens=outcome.usage.output_tokens if outcome.usage else None,
             )
-        yield Done("cancelled" if cancelled else outcome.done.reason if outcome.done else "stop")
+        yield Done(
+            "cancelled" if cancelled else outcome.done.reason if outcome.done else "stop",
+            outcome.stats,
+        )
 
     async def _stream(
         self,
@@ -377,7 +378,7 @@ class ChatSession:
                     continue  # held back: the next tier answers instead
                 yield event
             outcome.usage, outcome.error, outcome.done = attempt.usage, attempt.error, attempt.done
-            outcome.model = attempt.model
+            outcome.model, outcome.stats = attempt.model, attempt.stats
             if attempt.fallback:
                 outcome.fallback = attempt.fallback
             error = attempt.error
@@ -394,10 +395,9 @@ class ChatSession:
                 )
                 yield ReplyRestarted(outcome.fallback)
             else:
-                outcome.fallback = (
-                    f"{backend.name} unavailable ({error.message}): answered by {following}"
-                )
-                yield Note(outcome.fallback)
+                fell_back = FellBack("local", backend.name, following, error.message)
+                outcome.fallback = fallback_text(fell_back)
+                yield fell_back
 
     async def _stream_backend(
         self,
@@ -448,7 +448,7 @@ class ChatSession:
             yield outcome.usage
         end = self._clock()
         tokens = outcome.usage.output_tokens if outcome.usage else count
-        self.last_stats = ReplyStats(
+        outcome.stats = ReplyStats(
             first_token_s=None if first is None else first - started,
             tokens_per_s=tokens / (end - first) if first is not None and end > first else None,
             output_tokens=tokens,
@@ -472,6 +472,7 @@ class _Outcome:
     done: Done | None = None
     model: str = ""
     fallback: str = ""  # why a later tier answered, for the reply's route record
+    stats: ReplyStats | None = None
 
 
 def _prompt_tokens_estimate(payload: list[ChatMessage]) -> int:

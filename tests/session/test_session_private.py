@@ -13,9 +13,10 @@ from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
 from localfirst.backends.private_server import PrivateServer, probe
 from localfirst.config import PrivateConfig
-from localfirst.core.events import Note, ReplyRestarted, RouteDecided, TextDelta
-from localfirst.core.messages import MessageStatus
-from localfirst.routing.decision import Target
+from localfirst.explain import fallback_text
+from localfirst.types.decision import Target
+from localfirst.types.events import FellBack, ReplyRestarted, RouteDecided, TextDelta
+from localfirst.types.messages import MessageStatus
 
 PHONE_PROMPT = "Please text my landlord at 415-738-0132 that the heater is broken."
 
@@ -85,10 +86,8 @@ async def test_unreachable_private_server_is_skipped_with_a_note(services) -> No
     session = services.new_session()
     events = [e async for e in session.send("hello")]
     assert isinstance(events[0], RouteDecided)
-    note = next(e for e in events if isinstance(e, Note))
-    assert (
-        note.text.startswith("private server down (m) unavailable") and "gemma-3-270m" in note.text
-    )
+    note = fallback_text(next(e for e in events if isinstance(e, FellBack)))
+    assert note.startswith("private server down (m) unavailable") and "gemma-3-270m" in note
     assert text_of(events)
 
 

@@ -2,9 +2,17 @@
 
 import sqlite3
 
-from localfirst.core.events import Done, Note, RouteDecided, Stored, StreamError, TextDelta
-from localfirst.core.messages import MessageStatus, Role
-from localfirst.routing.decision import Target
+from localfirst.types.decision import Target
+from localfirst.types.events import (
+    Done,
+    FellBack,
+    Note,
+    RouteDecided,
+    Stored,
+    StreamError,
+    TextDelta,
+)
+from localfirst.types.messages import MessageStatus, Role
 
 
 async def run(session, prompt, **kwargs):
@@ -40,7 +48,8 @@ async def test_events_arrive_in_order_and_both_turns_are_stored(services) -> Non
     )
     assert reply.route["target"] == "local" and reply.model == "gemma-3-270m"
     assert reply.output_tokens >= 1 and reply.input_tokens > 0
-    assert session.last_stats.first_token_s is not None
+    assert events[-1].stats.first_token_s is not None
+    assert events[-1].stats.model == "gemma-3-270m"
 
 
 async def test_gate_that_cannot_run_fails_closed_and_says_so(services) -> None:
@@ -94,7 +103,7 @@ async def test_retry_replaces_an_incomplete_reply(services) -> None:
             session.cancel()
     session.backends = services
     events = [e async for e in session.retry()]
-    assert not any(isinstance(e, Note) for e in events)
+    assert not any(isinstance(e, Note | FellBack) for e in events)
     user, reply = services.history.messages(session.conversation.id)
     assert user.content == "Tell me a story"
     assert reply.status is MessageStatus.COMPLETE

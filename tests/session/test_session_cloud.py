@@ -6,9 +6,10 @@ import pytest
 
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
-from localfirst.core.events import Done, Note, RouteDecided, StreamError, TextDelta
-from localfirst.core.messages import MessageStatus
-from localfirst.routing.decision import Override, Target
+from localfirst.explain import fallback_text
+from localfirst.types.decision import Override, Target
+from localfirst.types.events import Done, FellBack, Note, RouteDecided, StreamError, TextDelta
+from localfirst.types.messages import MessageStatus
 
 
 @pytest.fixture
@@ -58,8 +59,8 @@ async def test_cloud_failure_is_answered_locally_with_a_note(
     events = await send(session, "What is the capital of France?")
     errors = [e for e in events if isinstance(e, StreamError)]
     assert errors and errors[0].kind == kind
-    note = next(e for e in events if isinstance(e, Note))
-    assert note.text.startswith("cloud unavailable") and note.text.endswith("answered locally")
+    note = fallback_text(next(e for e in events if isinstance(e, FellBack)))
+    assert note.startswith("cloud unavailable") and note.endswith("answered locally")
     assert text_of(events), "the local model answered"
     user, reply = cloud_services.history.messages(session.conversation.id)
     assert user.content == "What is the capital of France?"
@@ -74,7 +75,7 @@ async def test_no_fallback_when_the_user_turned_it_off(cloud_services, anthropic
     anthropic_server.default_reply = Reply.server_error(500)
     session = cloud_services.new_session()
     events = await send(session, "hello")
-    assert not any(isinstance(e, Note) for e in events) and not text_of(events)
+    assert not any(isinstance(e, Note | FellBack) for e in events) and not text_of(events)
     assert events[-1] == Done("error")
     user, reply = cloud_services.history.messages(session.conversation.id)
     assert user.content == "hello" and reply.status is MessageStatus.ERROR
@@ -88,7 +89,9 @@ async def test_a_stream_cut_mid_reply_keeps_the_partial_text(
     events = await send(session, "Tell me something")
     assert text_of(events) == "Hello from"
     assert any(isinstance(e, StreamError) and e.kind == "cut" for e in events)
-    assert not any(isinstance(e, Note) for e in events), "no local answer on top of partial text"
+    assert not any(isinstance(e, Note | FellBack) for e in events), (
+        "no local answer on top of partial text"
+    )
     reply = cloud_services.history.messages(session.conversation.id)[-1]
     assert (reply.content, reply.status) == ("Hello from", MessageStatus.INCOMPLETE)
     # retry replaces the incomplete reply with a complete one

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
-from localfirst.privacy.verdict import Finding
+from localfirst.types.verdict import Finding
+
+
+class Rule(StrEnum):
+    """Which branch of the routing policy decided: front ends act on this, never on the words."""
+
+    OFFLINE = "offline"  # offline mode: always local
+    ASKED_LOCAL = "asked-local"  # the user asked for the local model
+    CLOUD_BLOCKED = "cloud-blocked"  # the user asked for the cloud, but there is none to use
+    UNCHECKED_HELD = "unchecked-held"  # asked for the cloud, gate failed: held until confirmed
+    SENSITIVE_HELD = (
+        "sensitive-held"  # asked for the cloud, payload sensitive: held until confirmed
+    )
+    ASKED_CLOUD_REDACTED = "asked-cloud-redacted"  # asked for the cloud: sent redacted
+    FORCED_CLOUD = "forced-cloud"  # confirmed: sent despite the gate's findings or failure
+    ASKED_CLOUD = "asked-cloud"  # asked for the cloud, nothing sensitive: sent
+    GATE_FAILED = "gate-failed"  # the privacy check could not run: kept local (fail closed)
+    SENSITIVE = "sensitive"  # sensitive payload: kept local
+    SENSITIVE_REDACTED = "sensitive-redacted"  # sensitive and hard: redacted, then escalated
+    LOCAL_ONLY = "local-only"  # a local-only session
+    NO_LOCAL_MODEL = "no-local-model"  # nothing installed locally: the cloud answers
+    NO_MODEL_AT_ALL = "no-model"  # nothing installed and no cloud
+    UNSCORED = "unscored"  # the scorer failed: local
+    COMPLEX = "complex"  # hard enough to escalate: cloud
+    COMPLEX_BLOCKED = "complex-blocked"  # hard, but no cloud to use: local
+    SIMPLE = "simple"  # simple enough for the local model
+    TOO_LONG = "too-long"  # longer than any model here holds: refused, nothing sent
 
 
 class Target(StrEnum):
@@ -41,6 +67,7 @@ class Decision:
     target: Target
     model: str | None
     reasons: tuple[str, ...]
+    rule: Rule = Rule.SIMPLE
     sensitive: bool = False
     entities: tuple[Finding, ...] = ()
     complexity: float | None = None
@@ -53,7 +80,6 @@ class Decision:
     # True for the "cloud (redacted)" route: the payload goes with its personal data replaced
     # by placeholders, and only after the redacted payload passed the gate again.
     redacted: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -68,6 +94,7 @@ class Decision:
     def as_dict(self) -> dict:
         return {
             "target": str(self.target),
+            "rule": str(self.rule),
             "model": self.model,
             "available": self.available,
             "reasons": list(self.reasons),

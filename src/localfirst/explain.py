@@ -1,13 +1,21 @@
-"""The words on a reply's route badge: where it went, why, how fast and what it cost.
+"""Decisions and events in words: the one module that phrases them, for the TUI, the CLI and JSON.
 
-Everything works from the route dict the history stores (`Decision.as_dict()` plus an optional
+Front ends decide what to do from types (`Decision.rule`, `Finding.category`, `FellBack`,
+`Done.stats`) and ask this module what to say; nothing parses these words back.
+
+Route badges work from the route dict the history stores (`Decision.as_dict()` plus an optional
 `fallback` note), so a live reply and one reopened from history read the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from localfirst.pricing import estimate_cost as _estimate_cost
+from localfirst.types.decision import Decision
+from localfirst.types.events import FellBack
+from localfirst.types.verdict import Category, Finding
 
 LOCAL_ICON = "⌂"
 CLOUD_ICON = "☁"
@@ -78,13 +86,9 @@ OUTCOME_WORDS = {
 def estimate_cost(
     model: str, input_tokens: int, output_tokens: int, prices: dict | None
 ) -> float | None:
-    """The cloud engineer's estimate, or None while their module is missing or the price unknown."""
+    """The estimated cost in USD, or None when the price is unknown."""
     try:
-        from localfirst.backends.pricing import estimate_cost as estimate
-    except ImportError:
-        return None
-    try:
-        return estimate(model, input_tokens, output_tokens, prices)
+        return _estimate_cost(model, input_tokens, output_tokens, prices)
     except Exception:  # a broken price table must not break a reply's badge
         return None
 
@@ -99,3 +103,52 @@ def figures_for_stored(
             model or str(route.get("model") or ""), input_tokens, output_tokens, prices
         )  # type: ignore[union-attr]
     return ReplyFigures(output_tokens=output_tokens, input_tokens=input_tokens, cost_usd=cost)
+
+
+# what the gate found
+
+
+def describe_findings(findings: Iterable[Finding], say_where: bool = True) -> str:
+    """What was found, by type: "personal data: PHONE_NUMBER" or "credentials: AWS_ACCESS_KEY".
+
+    When the new message holds none of it, where it is instead ("an earlier message in this
+    chat held PHONE_NUMBER"), so a reason never names a type as if the new message held it."""
+    sensitive = [f for f in findings if f.sensitive]
+    here = sorted({f.type for f in sensitive if f.source in ("prompt", "system")})
+    earlier = sorted({f.type for f in sensitive if f.source.startswith("turn ")} - set(here))
+    sticky = any(f.source == "history" for f in sensitive)
+    if not here and say_where:
+        if earlier:
+            return f"an earlier message in this chat held {listed(earlier)}"
+        if sticky:
+            return "an earlier message in this chat held private data"
+    types = sorted({f.type for f in sensitive})
+    credentials = bool(sensitive) and all(f.category is Category.CREDENTIAL for f in sensitive)
+    return f"{'credentials' if credentials else 'personal data'}: {listed(types)}"
+
+
+def listed(types: list[str]) -> str:
+    return ", ".join(types[:4]) + (f" and {len(types) - 4} more" if len(types) > 4 else "")
+
+
+def held_because(decision: Decision) -> str:
+    """Why a message asked for the cloud was held back, for the confirmation dialog."""
+    if decision.sensitive:
+        return describe_findings(decision.entities, say_where=False)
+    return decision.summary
+
+
+# routes and events
+
+
+def route_line(decision: Decision) -> str:
+    """The CLI's line on stderr: '→ local (gemma-3-270m): personal data: ..., kept local'."""
+    where = decision.model or str(decision.target)
+    return f"→ {decision.route_name} ({where}): {'; '.join(decision.reasons)}"
+
+
+def fallback_text(event: FellBack) -> str:
+    """The note shown, and stored with the reply, when another backend answered instead."""
+    if event.from_target == "cloud":
+        return f"cloud unavailable ({event.why}): answered locally"
+    return f"{event.failed} unavailable ({event.why}): answered by {event.answered_by}"

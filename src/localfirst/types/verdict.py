@@ -7,6 +7,15 @@ Findings carry types and spans, never the matched values, so they are safe to lo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What kind of thing a finding is, set by the detector that found it."""
+
+    PERSONAL = "personal data"  # names, contact details, identifiers, health, places
+    CREDENTIAL = "credential"  # keys, tokens, passwords, connection strings, recovery phrases
+    DENY_TERM = "deny term"  # a word the user listed in [privacy] deny_terms
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,8 @@ class Finding:
     # Which rule decided: the detector and pattern that found it ("credentials: prose password"),
     # and for a finding that is reported but not sensitive, the evidence that cleared it.
     rule: str = ""
+    # set by the detector; not in as_dict(), whose keys are the route record's stable contract
+    category: Category = Category.PERSONAL
 
     def as_dict(self) -> dict:
         return {

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from localfirst.routing.decision import Decision, Target
-from localfirst.tui.badge import (
+from localfirst.explain import (
     ReplyFigures,
     figures_for_stored,
     route_label,
@@ -11,6 +10,7 @@ from localfirst.tui.badge import (
     stats_line,
 )
 from localfirst.tui.widgets.chat_view import _one_line
+from localfirst.types.decision import Decision, Target
 
 
 def test_local_and_cloud_labels() -> None:

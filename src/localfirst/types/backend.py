@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from localfirst.core.events import BackendEvent
-from localfirst.core.messages import ChatMessage
+from localfirst.types.events import BackendEvent
+from localfirst.types.messages import ChatMessage
 
 
 class CancelToken:

@@ -6,7 +6,7 @@ import pytest
 
 from localfirst.config import config_from_dict
 from localfirst.errors import ConfigError
-from localfirst.pricing import check_price_table, estimate_cost, estimate_saving
+from localfirst.pricing import check_price_table, estimate_cost
 from localfirst.providers import DEFAULT_MODELS
 
 
@@ -44,8 +44,19 @@ def test_an_unknown_model_has_no_estimate():
     assert estimate_cost("someone-elses-model", 100, 100) is None
 
 
-def test_the_saving_of_a_local_answer_is_the_cloud_price_of_its_tokens():
-    assert estimate_saving("gpt-5.4", 1000, 1000) == estimate_cost("gpt-5.4", 1000, 1000)
+def test_the_saving_of_a_local_answer_is_the_cloud_price_of_its_tokens(isolated_dirs, fail_keys):
+    from localfirst.config import CloudConfig, Config
+    from localfirst.services import Services
+    from localfirst.types.decision import Target
+
+    services = Services(config=Config(cloud=CloudConfig(provider="openai", model="gpt-5.4")))
+    services.__dict__["keys"] = fail_keys  # no key: priced against the configured model
+    saved = services.reply_cost(Target.LOCAL, "", 1000, 1000)
+    assert saved == {
+        "saved_usd": estimate_cost("gpt-5.4", 1000, 1000),
+        "priced_against": "openai/gpt-5.4",
+    }
+    assert saved["saved_usd"] > 0
 
 
 def test_a_malformed_price_table_is_a_config_error():

@@ -27,6 +27,7 @@ from typing import Any, get_type_hints
 
 from localfirst.errors import ConfigError
 from localfirst.pricing import check_price_table
+from localfirst.providers import PROVIDER_NAMES
 
 APP_NAME = "localfirst"
 
@@ -212,8 +213,8 @@ class CloudConfig:
     provider: str = field(
         default="",
         metadata=_meta(
-            "anthropic or openai; empty: whichever has a key",
-            _one_of("", "anthropic", "openai"),
+            f"{' or '.join(PROVIDER_NAMES)}; empty: whichever has a key",
+            _one_of("", *PROVIDER_NAMES),
         ),
     )
     model: str = field(default="", metadata=_meta("model id; empty: the provider's default"))
@@ -418,8 +419,7 @@ class Config:
     @property
     def offline(self) -> bool:
         """Offline if the config says so or LOCALFIRST_OFFLINE is set to a true value."""
-        env = os.environ.get("LOCALFIRST_OFFLINE", "").strip().lower()
-        return self.network.offline or env in {"1", "true", "yes", "on"}
+        return self.network.offline or offline_from_env()
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)
@@ -431,6 +431,28 @@ _SECTIONS: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Config)
 def _section_types() -> dict[str, type]:
     hints = get_type_hints(Config)
     return {name: hints[name] for name in _SECTIONS}
+
+
+def offline_from_env() -> bool:
+    """LOCALFIRST_OFFLINE set to a true value (1, true, yes, on): the one place it is read."""
+    return os.environ.get("LOCALFIRST_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def save_changes(path: Path, current: Config, section: str, changes: dict[str, Any]) -> Config:
+    """Write `changes` to one section of the config file and return `current` with them.
+
+    The file is read again first, so keys edited by hand since start-up are kept, and the
+    result passes the load-time checks before anything is written (a ConfigError otherwise).
+    """
+    on_disk = load_config(path)
+    saved = dataclasses.replace(
+        on_disk, **{section: dataclasses.replace(getattr(on_disk, section), **changes)}
+    )
+    config_from_dict(saved.as_dict(), source=str(path))
+    save_config(saved, path)
+    return dataclasses.replace(
+        current, **{section: dataclasses.replace(getattr(current, section), **changes)}
+    )
 
 
 def load_config(path: Path) -> Config:

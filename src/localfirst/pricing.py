@@ -61,13 +61,6 @@ def estimate_cost(
     return (input_tokens * input_price + output_tokens * output_price) / 1_000_000
 
 
-def estimate_saving(
-    cloud_model: str, input_tokens: int, output_tokens: int, prices: dict | None = None
-) -> float | None:
-    """What a locally answered prompt would have cost on `cloud_model` (token counts are local)."""
-    return estimate_cost(cloud_model, input_tokens, output_tokens, prices)
-
-
 def check_price_table(prices: dict) -> str | None:
     """A config check: every entry is {input = number, output = number}."""
     for model, entry in prices.items():

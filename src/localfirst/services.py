@@ -49,6 +49,33 @@ class Services:
         self._retired: list[CloudBackend] = []
         self.notices: list[str] = []  # things the front end must tell the user once
 
+    def reconfigure(self, config: Config) -> set[str]:
+        """Take a changed config and rebuild what depends on what changed; returns the parts
+        rebuilt ("router", "gate", "private", "local") so a front end can warm them up.
+
+        The session's mode flags (offline from the command line, the local-only toggle) stay
+        as they are unless the config's own setting for them changed."""
+        old, self.config = self.config, config
+        rebuilt: set[str] = set()
+        if config.network.offline != old.network.offline:
+            self.offline = config.offline
+        if config.routing.mode != old.routing.mode:
+            self.local_only = config.routing.mode == "local-only"
+        if config.privacy != old.privacy:
+            self.__dict__.pop("router", None)  # a cached_property: built again on next use
+            rebuilt |= {"router", "gate"}
+        elif config.routing != old.routing and "router" in self.__dict__:
+            self.router.keep_local_share = config.routing.keep_local_share  # the gate stays
+            rebuilt.add("router")
+        if config.private != old.private:
+            self._private_backends = None
+            rebuilt.add("private")
+        if config.local != old.local and self._local_backend is not None:
+            self._local_backend = None  # loaded again, with the new settings, on next use
+            rebuilt.add("local")
+        # cloud backends compare their config on each use (_cloud_backend)
+        return rebuilt
+
     def hosts_allowed_offline(self) -> set[str]:
         """Private servers on loopback or a local network address stay reachable offline."""
         from localfirst.backends.private_server import PrivateServer
@@ -221,13 +248,14 @@ class Services:
 
     def reply_cost(self, target: Target, model: str, input_tokens: int, output_tokens: int) -> dict:
         """Estimated USD spent on a cloud reply, or saved by answering locally (None: unknown)."""
-        from localfirst.pricing import estimate_cost, estimate_saving
+        from localfirst.pricing import estimate_cost
 
         prices = self.config.cloud.prices
         if target is Target.CLOUD:
             return {"cost_usd": estimate_cost(model, input_tokens, output_tokens, prices)}
         reference = self.reference_cloud_model()
-        saved = estimate_saving(reference, input_tokens, output_tokens, prices)
+        # what the prompt would have cost on the reference model (the token counts are local)
+        saved = estimate_cost(reference, input_tokens, output_tokens, prices)
         return {"saved_usd": saved, "priced_against": reference}
 
     # sessions

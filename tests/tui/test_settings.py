@@ -6,6 +6,7 @@ import tomllib
 
 import pytest
 
+from localfirst.tui.commands import chat_commands
 from localfirst.tui.screens.settings import SettingsScreen, human_size, parse_terms
 
 from .conftest import TERMINAL_SIZE, make_app, settle
@@ -168,7 +169,7 @@ async def test_palette_offers_the_chat_commands(tui_services) -> None:
     app = make_app(tui_services)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await settle(pilot)
-        titles = [c.title for c in app.get_system_commands(app.chat_screen)]
+        titles = [c.title for c in chat_commands(app.chat_screen)]
         for wanted in ("Local-only: turn on", "Send to the cloud", "Search chats", "Settings"):
             assert wanted in titles
         await pilot.press("ctrl+p", *"local-only")

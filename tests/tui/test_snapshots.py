@@ -86,7 +86,7 @@ def test_onboarding_without_a_model(bare_services, snap_compare) -> None:
     async def with_fixed_offer(pilot) -> None:
         await settle(pilot)
         # the real suggestion depends on this machine's memory: show a fixed one
-        pilot.app.screen._show_offer(
+        pilot.app.screen.installer._show_offer(
             DownloadOffer("gemma-3-1b", "Gemma 3 1B", 806_058_240, "fits in 16 GB of RAM")
         )
         await _ready(pilot)

@@ -151,7 +151,7 @@ class LlamaBackend:
         messages: Sequence[ChatMessage],
         params: GenerationParams,
         cancel: CancelToken,
-    ) -> AsyncIterator[BackendEvent | Note]:
+    ) -> AsyncIterator[BackendEvent]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
         thread = threading.Thread(

@@ -17,11 +17,11 @@ from localfirst.backends.cloud import CloudChoice
 from localfirst.backends.openai_backend import OpenAIBackend
 from localfirst.config import CloudConfig
 from localfirst.keys.store import PRIVATE_PREFIX
+from localfirst.network.offline import LOCAL_HOSTNAMES
 
 if TYPE_CHECKING:
     from localfirst.keys.store import KeyStore
 
-LOCAL_HOSTNAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 # What counts as "inside your network" for offline mode. Explicit, because Python's
 # `is_private` also says yes to documentation ranges that are not anybody's LAN.
 LOCAL_NETWORKS = tuple(

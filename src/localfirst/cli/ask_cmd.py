@@ -84,8 +84,19 @@ def run(args: argparse.Namespace, services) -> int:
     if args.redact is not None:
         session.redact = args.redact
     return asyncio.run(
-        _ask(services, session, prompt, override, args.json, args.cloud, args.show_sent)
+        _closing(
+            services,
+            _ask(services, session, prompt, override, args.json, args.cloud, args.show_sent),
+        )
     )
+
+
+async def _closing(services, work) -> int:
+    """Run `work`, then close the cloud clients' connections on the same event loop."""
+    try:
+        return await work
+    finally:
+        await services.aclose()
 
 
 def _start_loading(services, local_certain: bool) -> None:
@@ -194,7 +205,8 @@ async def _ask(
         reason = "cancelled"
     if not live and not as_json and text:
         sys.stdout.write("".join(text))
-    sent = _sent(services, stored) if show_sent else None
+    sent_route = _reply_route(services, stored) if show_sent else None
+    sent = _sent_messages(sent_route)
     if as_json:
         print_json(
             {
@@ -222,7 +234,7 @@ async def _ask(
         for error in errors:
             print(f"localfirst: {error.message}", file=sys.stderr)
         if show_sent:
-            _print_sent(sent)
+            _print_sent(sent_route)
         if errors and stored:
             print(
                 f"  your prompt is saved in chat {stored.conversation_id}; "
@@ -245,26 +257,33 @@ def _cost(services, stats: ReplyStats, decision, usage) -> dict:
     return services.reply_cost(Target.LOCAL, "", usage.input_tokens, usage.output_tokens)
 
 
-def _sent(services, stored) -> list[dict] | None:
-    """Exactly what the cloud received for this reply when it went redacted, from the history."""
-    from localfirst.redaction.transcript import sent_payload
-
+def _reply_route(services, stored) -> dict | None:
+    """The stored reply's route record, which holds what was sent when it went redacted."""
     if stored is None or not stored.assistant_message_id:
         return None
     for message in services.history.messages(stored.conversation_id):
         if message.id == stored.assistant_message_id:
-            payload = sent_payload(message.route)
-            return None if payload is None else [m.as_dict() for m in payload]
+            return message.route
     return None
 
 
-def _print_sent(sent: list[dict] | None) -> None:
-    if sent is None:
+def _sent_messages(route: dict | None) -> list[dict] | None:
+    """Exactly what the cloud received for this reply when it went redacted, for JSON."""
+    from localfirst.redaction.transcript import sent_payload
+
+    payload = sent_payload(route)
+    return None if payload is None else [m.as_dict() for m in payload]
+
+
+def _print_sent(route: dict | None) -> None:
+    from localfirst.redaction.transcript import describe_sent
+
+    sent = describe_sent(route)
+    if not sent:
         print("(nothing was sent redacted for this reply)", file=sys.stderr)
         return
     print("--- sent to the cloud (redacted) ---", file=sys.stderr)
-    for message in sent:
-        print(f"[{message['role']}]\n{message['content']}\n", file=sys.stderr)
+    print(sent + "\n", file=sys.stderr)
     print("--- end of what was sent ---", file=sys.stderr, flush=True)
 
 

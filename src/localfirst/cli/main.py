@@ -48,10 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _interrupt_on_hangup()
     _private_files()
     try:
+        from localfirst.config import offline_from_env
         from localfirst.services import Services
 
         # Reading the config touches no network; the guard goes up before anything else runs.
-        services = Services(offline=args.offline or _env_offline(), local_only=args.local_only)
+        services = Services(offline=args.offline or offline_from_env(), local_only=args.local_only)
         if services.offline:
             from localfirst.network.offline import enter_offline_mode
 
@@ -150,12 +151,6 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.__stdout__.fileno())
     except (OSError, AttributeError, ValueError):
         pass
-
-
-def _env_offline() -> bool:
-    import os
-
-    return os.environ.get("LOCALFIRST_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 if __name__ == "__main__":

@@ -43,9 +43,6 @@ _GGML_BLOCKS = {
     39: (32, 17),
 }  # fmt: skip
 
-# Metadata arrays we do not need (token lists) are skipped, not decoded.
-_KEEP_ARRAYS: frozenset[str] = frozenset()
-
 
 @dataclass(frozen=True)
 class GGUFInfo:
@@ -167,7 +164,7 @@ def _parse(buf: mmap.mmap, path: Path, size: int) -> GGUFInfo:
     for _ in range(kv_count):
         key = r.string()
         vtype = r.scalar("I")
-        keep = vtype != _ARRAY or key in _KEEP_ARRAYS
+        keep = vtype != _ARRAY  # arrays (the token lists) are skipped, not decoded
         value = r.value(vtype, keep=keep)
         if keep:
             metadata[key] = value

@@ -32,7 +32,8 @@ _NETWORK_EVENTS = {
     "socket.sendto",
     "socket.sendmsg",
 }
-LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
+# Host names that always mean this machine (private_server.py reads the same set).
+LOCAL_HOSTNAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 class OfflineViolation(ConnectionRefusedError):
@@ -58,7 +59,7 @@ class OfflineGuard:
         if isinstance(host, bytes):
             host = host.decode(errors="replace")
         host = str(host).strip("[]").lower()
-        if host in LOCAL_NAMES or host in self.allowed_hosts:
+        if not host or host in LOCAL_HOSTNAMES or host in self.allowed_hosts:
             return True
         try:
             return ipaddress.ip_address(host.split("%")[0]).is_loopback

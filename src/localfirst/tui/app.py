@@ -7,20 +7,21 @@ heavy (llama_cpp, presidio, spacy, the provider SDKs) is imported on the way to 
 
 from __future__ import annotations
 
-import dataclasses
 import gc
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.theme import Theme
 
 from localfirst.errors import UserError
 from localfirst.tui.chat_screen import ChatScreen
+from localfirst.tui.messages import ConfigChanged, KeysChanged, LocalModelChosen
 from localfirst.tui.themes import DEFAULT_THEME, bundled_themes_dir, load_themes
+from localfirst.tui.widgets.model_installer import ModelInstaller
 from localfirst.types.decision import SessionMode
 
 if TYPE_CHECKING:
@@ -46,8 +47,11 @@ class LocalFirstApp(App[int]):
         super().__init__()
         self._quit_on_signals = quit_on_signals
         self.services = services
-        self.local_only = services.local_only
         self.background_work = background_work
+        # what changed, for the screens that subscribed (published at once, on this thread)
+        self.config_signal: Signal[ConfigChanged] = Signal(self, "config-changed")
+        self.mode_signal: Signal[SessionMode] = Signal(self, "mode-changed")
+        self.status_signal: Signal[tuple[str, str, str, str]] = Signal(self, "status-changed")
         self.statuses: Statuses = {
             "model": ("busy", "checking…", ""),
             "gate": ("busy", "waiting…", ""),
@@ -85,6 +89,9 @@ class LocalFirstApp(App[int]):
             self.notify(self.services.notices.pop(0), severity="warning", timeout=15)
 
     # leaving
+
+    async def on_unmount(self) -> None:
+        await self.services.aclose()  # the cloud clients' connections, on the app's own loop
 
     async def action_quit(self) -> None:
         """Quit once a streaming reply is stopped and its partial text saved as incomplete."""
@@ -167,62 +174,65 @@ class LocalFirstApp(App[int]):
     def _save_theme(self, theme: Theme) -> None:
         if theme.name == self.services.config.tui.theme:
             return
-        self.update_config("tui", theme=theme.name)
+        from localfirst.config import save_changes
 
-    def update_config(self, section: str, **changes: object) -> bool:
-        """Change keys in memory and in config.toml (re-read first, so hand edits survive)."""
-        from localfirst.config import config_from_dict, load_config, save_config
-
-        path = self.services.paths.config_file
         try:
-            on_disk = load_config(path)
-            saved = dataclasses.replace(
-                on_disk, **{section: dataclasses.replace(getattr(on_disk, section), **changes)}
+            config = save_changes(
+                self.services.paths.config_file, self.services.config, "tui", {"theme": theme.name}
             )
-            config_from_dict(saved.as_dict(), source=str(path))  # the load-time checks, first
-            save_config(saved, path)
         except UserError as exc:
-            self.notify(f"Settings not saved: {exc}", severity="error", timeout=10)
-            return False
-        current = self.services.config
-        self.services.config = dataclasses.replace(
-            current, **{section: dataclasses.replace(getattr(current, section), **changes)}
-        )
-        return True
+            self.notify(f"Theme not saved: {exc}", severity="error", timeout=10)
+            return
+        self.post_message(ConfigChanged(config, "tui"))
+
+    # what screens report
+
+    def on_config_changed(self, message: ConfigChanged) -> None:
+        rebuilt = self.services.reconfigure(message.config)
+        self.config_signal.publish(message)
+        if "gate" in rebuilt:
+            self.warm_up_gate()
+        if message.section == "cloud":
+            self.check_cloud()
+        elif message.section == "local":
+            self.load_model()
+
+    def on_keys_changed(self, _message: KeysChanged) -> None:
+        self.check_cloud()
+
+    def on_local_model_chosen(self, _message: LocalModelChosen) -> None:
+        self.load_model()
+
+    def on_model_installer_installed(self, message: ModelInstaller.Installed) -> None:
+        # a download becomes the default; an import is loaded when nothing is loaded yet
+        if message.downloaded or self.statuses["model"][0] != "ready":
+            self.load_model()
+
+    def on_model_installer_progressed(self, message: ModelInstaller.Progressed) -> None:
+        self.set_status("model", "busy", message.text)
 
     # routing mode
 
     @property
-    def session_mode(self) -> SessionMode:
-        if self.services.offline:
-            return SessionMode.OFFLINE
-        return SessionMode.LOCAL_ONLY if self.local_only else SessionMode.AUTO
+    def local_only(self) -> bool:
+        return self.services.local_only
 
     def toggle_local_only(self) -> None:
         if self.services.offline:
             self.notify("Offline mode is on: nothing leaves this machine anyway", timeout=4)
             return
-        self.local_only = not self.local_only
-        self.chat_screen.mode_changed(self.session_mode)
+        self.services.local_only = not self.services.local_only
+        self.mode_signal.publish(self.services.mode)
         if self.local_only:
             self.notify("Local-only: every message of this session stays on this machine")
         else:
             self.notify("Auto: simple and private prompts stay local, hard ones may use the cloud")
 
-    def reload_router(self) -> None:
-        """Build the router again (new privacy terms) and warm it up; the chat follows."""
-        self.services.__dict__.pop("router", None)  # a cached_property: rebuilt on next use
-        self.chat_screen.renew_session()
-        self.warm_up_gate()
-
     # background work and the status it shows
 
     def set_status(self, part: str, state: str, text: str, detail: str = "") -> None:
         self.statuses[part] = (state, text, detail)
-        if self.screen_stack and isinstance(self.screen_stack[0], ChatScreen):
-            chat = self.screen_stack[0]
-            if chat.is_mounted:
-                chat.status_changed(part, state, text, detail)
+        self.status_signal.publish((part, state, text, detail))
 
     def start_background_work(self) -> None:
         self._keep_long_lived_out_of_collections()
@@ -314,13 +324,6 @@ class LocalFirstApp(App[int]):
             self.call_from_thread(self.set_status, "cloud", "off", short, choice)
         else:
             self.call_from_thread(self.set_status, "cloud", "ready", choice.label)
-
-    # the command palette
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if isinstance(screen, ChatScreen):
-            yield from screen.palette_commands()
 
 
 def run_tui(services: Services) -> int:

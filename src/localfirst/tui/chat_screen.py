@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -32,9 +32,11 @@ from localfirst.explain import (
     is_cloud,
 )
 from localfirst.session.chat import route_after_fallback
+from localfirst.tui.commands import ChatCommands
 from localfirst.tui.export import code_blocks, export_conversation
+from localfirst.tui.messages import ConfigChanged
 from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
-from localfirst.tui.widgets.chat_view import AssistantMessage, ChatView
+from localfirst.tui.widgets.chat_view import AssistantMessage, ChatView, MessageBlock
 from localfirst.tui.widgets.prompt_input import PromptHistory, PromptInput
 from localfirst.tui.widgets.sidebar import ConversationSidebar
 from localfirst.tui.widgets.status_bar import ModeChip, StatusBar
@@ -85,12 +87,15 @@ def full_collections_deferred(after_next_frame: Callable[..., object]) -> Iterat
 
 
 class ChatScreen(Screen):
+    COMMANDS: ClassVar[set] = {ChatCommands}  # the palette (Ctrl+P) adds the app's own
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop"),
         Binding("ctrl+l", "toggle_local_only", "Local-only"),
         Binding("ctrl+o", "send_to_cloud", "Send to cloud"),
         Binding("ctrl+n", "new_chat", "New chat"),
         Binding("f2", "settings", "Settings"),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),  # outside the prompt, which types it
         Binding("ctrl+b", "toggle_sidebar", "Chats", show=False),
         Binding("ctrl+f", "search", "Search chats", show=False),
         Binding("ctrl+r", "retry", "Retry", show=False),
@@ -140,7 +145,12 @@ class ChatScreen(Screen):
         return self.query_one(StatusBar)
 
     async def on_mount(self) -> None:
-        self.session.mode = self.app.session_mode
+        self.app.config_signal.subscribe(self, self._config_changed, immediate=True)
+        self.app.mode_signal.subscribe(self, self.mode_changed, immediate=True)
+        self.app.status_signal.subscribe(
+            self, lambda status: self.status_changed(*status), immediate=True
+        )
+        self.session.mode = self.services.mode
         self.status_bar.set_mode(self.session.mode)
         for part, (state, text, detail) in self.app.statuses.items():
             self.status_bar.set_status(part, state, text, detail)
@@ -155,6 +165,12 @@ class ChatScreen(Screen):
             state, text = "off", "unused: local-only"  # what the mode allows, not the key
         self.status_bar.set_status(part, state, text, detail)
         self.chat.set_welcome(self.welcome_text())
+
+    def _config_changed(self, message: ConfigChanged) -> None:
+        if message.section == "tui":
+            self.prompt.set_keys(message.config.tui.send_key, message.config.tui.newline_key)
+        elif message.section in ("privacy", "routing"):
+            self.renew_session()  # on the router the services rebuilt
 
     def mode_changed(self, mode: SessionMode) -> None:
         """The chrome follows the mode: no green cloud and no ^o while nothing may leave."""
@@ -173,7 +189,7 @@ class ChatScreen(Screen):
             return
         self._renew_after_reply = False
         self.session = self.services.new_session(self.session.conversation)
-        self.session.mode = self.app.session_mode
+        self.session.mode = self.services.mode
 
     def welcome_text(self) -> str:
         lines = [
@@ -200,10 +216,16 @@ class ChatScreen(Screen):
             if self.services.offline:
                 lines += ["", "Offline mode is on: nothing leaves this machine."]
             else:
+                answered = (
+                    "replies are answered locally, and that works."
+                    if model_state != "off"
+                    else "with a local model installed, replies are answered locally."
+                )
                 lines += [
                     "",
-                    "No cloud API key yet: replies are answered locally, and that works.",
-                    "Add one with F2 → Cloud, or `localfirst keys set anthropic`.",
+                    f"No cloud API key yet: {answered}",
+                    "Add one in F2 → Cloud & API keys, or run",
+                    "`localfirst keys set anthropic` in a terminal.",
                 ]
         return "\n".join(lines)
 
@@ -420,7 +442,7 @@ class ChatScreen(Screen):
         if self._refuse_while_busy():
             return
         self.session = self.services.new_session()
-        self.session.mode = self.app.session_mode
+        self.session.mode = self.services.mode
         await self.chat.clear_messages(self.welcome_text())
         self.status_bar.set_title("")
         await self.sidebar.reload(None)
@@ -432,6 +454,21 @@ class ChatScreen(Screen):
     def action_search(self) -> None:
         self.sidebar.display = True
         self.sidebar.focus_search()
+
+    def action_help(self) -> None:
+        from localfirst.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def focus_next(self, selector="*"):
+        """Tab from the prompt goes to the latest message (so "Tab, then c" copies it), not
+        round to the chat list's search box; Shift+Tab walks back through the messages."""
+        if self.focused is self.prompt and selector == "*":
+            blocks = list(self.chat.query(MessageBlock))
+            if blocks:
+                blocks[-1].focus()
+                return blocks[-1]
+        return super().focus_next(selector)
 
     def action_settings(self) -> None:
         self.app.open_settings()
@@ -455,7 +492,7 @@ class ChatScreen(Screen):
             self.notify(exc.message, severity="error")
             return
         self.session = self.services.new_session(conversation)
-        self.session.mode = self.app.session_mode
+        self.session.mode = self.services.mode
         await self.chat.show_conversation(conversation.messages, self.services.config.cloud.prices)
         self.status_bar.set_title(conversation.title, conversation.sensitive)
         self.sidebar.current_id = conversation_id
@@ -553,19 +590,19 @@ class ChatScreen(Screen):
 
     # copying
 
-    def _last_reply(self) -> AssistantMessage | None:
+    def last_reply(self) -> AssistantMessage | None:
         replies = self.chat.replies
         return replies[-1] if replies else None
 
     def copy_last_reply(self) -> None:
-        reply = self._last_reply()
+        reply = self.last_reply()
         if reply is None:
             self.notify("No reply to copy yet", severity="warning")
             return
         reply.action_copy_text()
 
     def copy_code(self, index: int) -> None:
-        reply = self._last_reply()
+        reply = self.last_reply()
         blocks = code_blocks(reply.text) if reply else []
         if index >= len(blocks):
             self.notify("No such code block", severity="warning")
@@ -574,54 +611,3 @@ class ChatScreen(Screen):
         self.notify(f"Code block {index + 1} copied to the clipboard")
 
     # the command palette
-
-    def palette_commands(self) -> Iterable[SystemCommand]:
-        local_only = self.session.mode is SessionMode.LOCAL_ONLY
-        yield SystemCommand(
-            "Local-only: turn " + ("off" if local_only else "on"),
-            "Keep every message of this session on this machine (Ctrl+L)",
-            self.action_toggle_local_only,
-        )
-        yield SystemCommand(
-            "Send to the cloud",
-            "Send the message in the box to the cloud model once (Ctrl+O)",
-            self.action_send_to_cloud,
-        )
-        yield SystemCommand(
-            "New chat", "Start an empty conversation (Ctrl+N)", self.action_new_chat
-        )
-        yield SystemCommand("Search chats", "Full-text search of every message", self.action_search)
-        yield SystemCommand(
-            "Rename chat", "Give the open chat a new title", self.rename_conversation
-        )
-        yield SystemCommand(
-            "Delete chat", "Delete the open chat (asks first)", self.delete_conversation
-        )
-        yield SystemCommand(
-            "Export chat as Markdown",
-            "Write the open chat to a .md file",
-            lambda: self.export(None, "md"),
-        )
-        yield SystemCommand(
-            "Export chat as JSON",
-            "Write the open chat to a .json file",
-            lambda: self.export(None, "json"),
-        )
-        yield SystemCommand("Copy last reply", "Copy the last reply's text", self.copy_last_reply)
-        reply = self._last_reply()
-        for index, block in enumerate(code_blocks(reply.text) if reply else []):
-            first = next((line for line in block.splitlines() if line.strip()), "")[:40]
-            yield SystemCommand(
-                f"Copy code block {index + 1}",
-                f"From the last reply: {first}",
-                lambda index=index: self.copy_code(index),
-            )
-        yield SystemCommand(
-            "Retry last reply", "Answer the last message again (Ctrl+R)", self.action_retry
-        )
-        yield SystemCommand(
-            "Show or hide chats", "The conversation list (Ctrl+B)", self.action_toggle_sidebar
-        )
-        yield SystemCommand(
-            "Settings", "Models, cloud keys, routing, privacy (F2)", self.action_settings
-        )

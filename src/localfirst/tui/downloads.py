@@ -49,11 +49,9 @@ def human_size(size: int) -> str:
 
 
 def suggest_download() -> DownloadOffer | None:
-    """The preset that suits this machine (blocking), or None when this build has no presets."""
-    try:
-        from localfirst.models.presets import choose_preset, load_presets, probe_machine
-    except ImportError:
-        return None
+    """The preset that suits this machine (blocking)."""
+    from localfirst.models.presets import choose_preset, load_presets, probe_machine
+
     machine = probe_machine()
     choice = choose_preset(load_presets(), machine)
     preset = choice.preset
@@ -72,11 +70,9 @@ def download(
     """
     if services.offline:
         raise UserError("offline mode is on: models cannot be downloaded", MANUAL_INSTALL_HINT)
-    try:
-        from localfirst.models.hub import pull_preset
-        from localfirst.models.presets import get_preset
-    except ImportError:
-        raise UserError("this build cannot download models", MANUAL_INSTALL_HINT) from None
+    from localfirst.models.hub import pull_preset
+    from localfirst.models.presets import get_preset
+
     preset = get_preset(offer.name)
     if preset is None:
         raise UserError(f"no preset named '{offer.name}'", MANUAL_INSTALL_HINT)

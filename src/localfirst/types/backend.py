@@ -37,11 +37,12 @@ class Backend(Protocol):
     """Streams a reply to `messages` (system prompt first, if any).
 
     Implementations never raise for a failed generation: they yield `StreamError` then
-    `Done(reason="error")`, so partial text already streamed is never lost.
+    `Done(reason="error")`, so partial text already streamed is never lost. They may yield a
+    `Note` for the user (e.g. the llama backend trimming old turns to fit the context).
     """
 
     name: str  # what the route badge shows, e.g. "gemma-3-270m" or "anthropic/claude-..."
-    kind: str  # "local" or "cloud"
+    kind: str  # "local" (in-process), "private" (a server in your network) or "cloud"
 
     def stream(
         self,

@@ -1,13 +1,12 @@
 """Settings: models, cloud providers and keys, routing, privacy terms, and the two input keys.
 
-Each tab saves on its own button into config.toml (re-read first, so hand edits survive) and
-applies at once. Keys go to the OS keyring only, through `services.keys`; the key box is
+Each tab saves on its own button (or Enter) into config.toml, re-read first so keys edited by
+hand since start-up are kept, and posts `ConfigChanged`: the app rebuilds what depends on it. Keys go to the OS keyring only, through `services.keys`; the key box is
 masked and emptied after saving, and no key is ever shown back.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -28,19 +27,15 @@ from textual.widgets import (
 )
 
 from localfirst.errors import UserError
-from localfirst.tui.downloads import (
-    MANUAL_INSTALL_HINT,
-    DownloadOffer,
-    download,
-    human_size,
-    suggest_download,
-)
+from localfirst.providers import PROVIDERS
+from localfirst.tui.downloads import human_size
+from localfirst.tui.messages import ConfigChanged, KeysChanged, LocalModelChosen
+from localfirst.tui.widgets.model_installer import ModelInstaller
 
 if TYPE_CHECKING:
     from localfirst.services import Services
     from localfirst.tui.app import LocalFirstApp
 
-PROVIDERS = ("anthropic", "openai")  # mirrors localfirst.keys.store.PROVIDERS
 KEY_SOURCES = {"keyring": "stored in the keyring", "env": "from the environment", None: "no key"}
 
 
@@ -63,8 +58,6 @@ class SettingsScreen(Screen):
         super().__init__(id="settings")
         self.services = services
         self.initial_tab = tab
-        self.offer: DownloadOffer | None = None
-        self.cancel_download = threading.Event()
 
     def compose(self) -> ComposeResult:
         config = self.services.config
@@ -75,13 +68,7 @@ class SettingsScreen(Screen):
                 yield DataTable(id="model-table", cursor_type="row", zebra_stripes=True)
                 with Horizontal(classes="row"):
                     yield Button("Use selected model", id="use-model", variant="primary")
-                with Horizontal(classes="row"):
-                    yield Input(placeholder="/path/to/model.gguf", id="import-path")
-                    yield Button("Import GGUF", id="import-model")
-                with Horizontal(classes="row"):
-                    yield Button("Finding a model to suggest…", id="download-model", disabled=True)
-                    yield Button("Stop download", id="stop-download", disabled=True)
-                yield Static("", id="download-status", classes="hint", markup=False)
+                yield ModelInstaller(self.services, id="installer")
             with TabPane("Cloud & API keys", id="cloud"), VerticalScroll():
                 yield Static(
                     "Hard prompts without private data may go to a cloud model. Keys are "
@@ -89,7 +76,8 @@ class SettingsScreen(Screen):
                     classes="hint",
                 )
                 yield Static("Keyring: checking…", id="keyring", markup=False)
-                for provider in PROVIDERS:
+                for spec in PROVIDERS:
+                    provider = spec.name
                     with Horizontal(classes="row key-row"):
                         yield Label(provider, classes="provider")
                         yield Static("…", id=f"key-status-{provider}", classes="key-status")
@@ -103,11 +91,7 @@ class SettingsScreen(Screen):
                 with Horizontal(classes="row"):
                     yield Label("Provider", classes="field-label")
                     yield Select(
-                        [
-                            ("whichever has a key", ""),
-                            ("anthropic", "anthropic"),
-                            ("openai", "openai"),
-                        ],
+                        [("whichever has a key", ""), *((p.name, p.name) for p in PROVIDERS)],
                         value=config.cloud.provider,
                         allow_blank=False,
                         id="cloud-provider",
@@ -182,7 +166,6 @@ class SettingsScreen(Screen):
         table.add_columns("", "Name", "Size", "Architecture", "Context", "Chat template", "Source")
         self.show_models()
         self.detect_hardware()
-        self.find_offer()
         self.show_key_status()
         self.show_threshold()
 
@@ -240,96 +223,17 @@ class SettingsScreen(Screen):
         except UserError as exc:
             self.notify(str(exc), severity="error")
             return
-        if self.services.config.local.model and self.services.config.local.model != name:
-            self.app.update_config("local", model=name)
         self.show_models()
         self.notify(f"Using {name}: loading it now")
-        self.app.load_model()
+        if self.services.config.local.model and self.services.config.local.model != name:
+            self._save("local", model=name)  # the app loads it on ConfigChanged
+        else:
+            self.post_message(LocalModelChosen(name))
 
-    @work(thread=True, group="install", exclusive=True, exit_on_error=False)
-    def import_model(self, path_text: str) -> None:
-        from pathlib import Path
-
-        if not path_text.strip():
-            self.app.call_from_thread(self.notify, "Type a .gguf path first", severity="warning")
-            return
-        try:
-            model = self.services.registry.import_file(Path(path_text.strip()).expanduser())
-        except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._model_installed, model.name)
-
-    def _model_installed(self, name: str) -> None:
-        if not self.is_mounted:
-            return
-        self.query_one("#import-path", Input).value = ""
+    def on_model_installer_installed(self, message: ModelInstaller.Installed) -> None:
+        # not stopped: the app loads the model
         self.show_models()
-        self.notify(f"Imported {name}")
-        if self.app.statuses["model"][0] != "ready":
-            self.app.load_model()
-
-    @work(thread=True, group="offer", exit_on_error=False)
-    def find_offer(self) -> None:
-        try:
-            offer = suggest_download()
-        except Exception:  # probing the machine must not break the settings screen
-            offer = None
-        self.app.call_from_thread(self._show_offer, offer)
-
-    def _show_offer(self, offer: DownloadOffer | None) -> None:
-        self.offer = offer
-        button = self.query_one("#download-model", Button)
-        status = self.query_one("#download-status", Static)
-        if offer is None:
-            button.display = False
-            self.query_one("#stop-download", Button).display = False
-            status.update("To download a model: " + MANUAL_INSTALL_HINT + ".")
-            return
-        button.label = offer.label
-        button.disabled = False
-        status.update(
-            f"Suggested: {offer.title}, {offer.reason}. Leaving this screen stops a download; "
-            "starting it again resumes it."
-        )
-
-    @work(thread=True, group="install", exclusive=True, exit_on_error=False)
-    def download_model(self) -> None:
-        assert self.offer is not None
-        self.cancel_download.clear()
-
-        def progress(done: int, total: int) -> None:
-            text = f"{done * 100 // total}%" if total else human_size(done)
-            self.app.call_from_thread(self._download_progress, f"downloading {text}")
-
-        try:
-            model = download(self.services, self.offer, progress, self.cancel_download)
-        except Exception as exc:  # a failed download is a message, never a crash
-            text = str(exc) if isinstance(exc, UserError) else f"download failed: {exc}"
-            self.app.call_from_thread(self._download_ended, text, True)
-            self.app.call_from_thread(self.app.load_model)  # puts the model status back
-            return
-        self.app.call_from_thread(self._download_ended, f"Downloaded {model.name}", False)
-        self.app.call_from_thread(self._model_installed, model.name)
-        self.app.call_from_thread(self.app.load_model)  # it is the default now
-
-    def on_unmount(self) -> None:
-        self.cancel_download.set()  # leaving the screen stops a download; pulling resumes it
-
-    def _download_progress(self, text: str) -> None:
-        self.app.set_status("model", "busy", text)
-        if not self.is_mounted:
-            return
-        self.query_one("#download-status", Static).update(text.capitalize())
-
-    def _download_ended(self, text: str, error: bool) -> None:
-        if error:
-            self.notify(text, severity="error", timeout=10)
-        if not self.is_mounted:
-            return
-        self.query_one("#download-model", Button).disabled = False
-        self.query_one("#stop-download", Button).disabled = True
-        self.query_one("#download-status", Static).update(text)
+        self.notify(f"Installed {message.name}")
 
     # cloud keys
 
@@ -339,19 +243,13 @@ class SettingsScreen(Screen):
             keys = self.services.keys
             backend = keys.backend_description()
             status = keys.status()
-        except ImportError:
-            self.app.call_from_thread(
-                self.query_one("#keyring", Static).update,
-                "Cloud keys are not available in this build.",
-            )
-            return
         except UserError as exc:
             backend, status = str(exc), {}
         self.app.call_from_thread(self._show_key_status, backend, status)
 
     def _show_key_status(self, backend: str, status: dict) -> None:
         self.query_one("#keyring", Static).update(f"Keyring: {backend}")
-        for provider in PROVIDERS:
+        for provider in (p.name for p in PROVIDERS):
             text = KEY_SOURCES.get(status.get(provider), "no key")
             self.query_one(f"#key-status-{provider}", Static).update(text)
 
@@ -382,7 +280,7 @@ class SettingsScreen(Screen):
         self.query_one(f"#key-{provider}", Input).value = ""
         self.notify(text)
         self.show_key_status()
-        self.app.check_cloud()
+        self.post_message(KeysChanged())
 
     # routing, privacy, input keys
 
@@ -408,25 +306,22 @@ class SettingsScreen(Screen):
             self.notify("The share kept local must be a number from 0 to 1", severity="error")
             return
         mode = str(self.query_one("#routing-mode", Select).value)
-        if self.app.update_config("routing", keep_local_share=share, mode=mode):
-            self.services.router.keep_local_share = share
+        if self._save("routing", keep_local_share=share, mode=mode):
             self.notify("Routing saved")
             self.show_threshold()
 
     def save_privacy(self) -> None:
         deny = parse_terms(self.query_one("#deny-terms", Input).value)
         allow = parse_terms(self.query_one("#allow-terms", Input).value)
-        if self.app.update_config("privacy", deny_terms=deny, allow_terms=allow):
-            self.app.reload_router()
+        if self._save("privacy", deny_terms=deny, allow_terms=allow):
             self.notify("Privacy terms saved: reloading the privacy gate")
 
     def save_cloud(self) -> None:
         provider = str(self.query_one("#cloud-provider", Select).value)
         model = self.query_one("#cloud-model", Input).value.strip()
         base_url = self.query_one("#cloud-base-url", Input).value.strip()
-        if self.app.update_config("cloud", provider=provider, model=model, base_url=base_url):
+        if self._save("cloud", provider=provider, model=model, base_url=base_url):
             self.notify("Cloud settings saved")
-            self.app.check_cloud()
 
     def save_input_keys(self) -> None:
         send = self.query_one("#send-key", Input).value.strip().lower()
@@ -434,9 +329,21 @@ class SettingsScreen(Screen):
         if not send or not newline or send == newline:
             self.notify("Send and newline need two different keys", severity="error")
             return
-        if self.app.update_config("tui", send_key=send, newline_key=newline):
-            self.app.chat_screen.prompt.set_keys(send, newline)
+        if self._save("tui", send_key=send, newline_key=newline):
             self.notify(f"Send: {send} · newline: {newline}")
+
+    def _save(self, section: str, **changes: object) -> bool:
+        """Write `changes` to config.toml and tell the app; False (and why) when refused."""
+        from localfirst.config import save_changes
+
+        path = self.services.paths.config_file
+        try:
+            config = save_changes(path, self.services.config, section, changes)
+        except UserError as exc:
+            self.notify(f"Settings not saved: {exc}", severity="error", timeout=10)
+            return False
+        self.post_message(ConfigChanged(config, section))
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -445,14 +352,6 @@ class SettingsScreen(Screen):
             self.action_close()
         elif button == "use-model":
             self.use_selected_model()
-        elif button == "import-model":
-            self.import_model(self.query_one("#import-path", Input).value)
-        elif button == "download-model" and self.offer is not None:
-            event.button.disabled = True
-            self.query_one("#stop-download", Button).disabled = False
-            self.download_model()
-        elif button == "stop-download":
-            self.cancel_download.set()
         elif button.startswith("save-key-"):
             provider = button.removeprefix("save-key-")
             key = self.query_one(f"#key-{provider}", Input).value
@@ -478,8 +377,6 @@ class SettingsScreen(Screen):
             provider = field.removeprefix("key-")
             if event.value.strip():
                 self.save_key(provider, event.value)
-        elif field == "import-path":
-            self.import_model(event.value)
         elif field == "keep-local-share":  # Enter saves, as the button does
             self.save_routing()
         elif field in ("cloud-model", "cloud-base-url"):

@@ -102,12 +102,19 @@ class ModelInstaller(Vertical):
         button.variant = "primary"
         button.disabled = False
         self._say("#download-status", f"{offer.title}: {offer.reason}.")
-        if self.screen.focused is None or isinstance(self.screen.focused, Button):
+        focused = self.screen.focused
+        path_box = self.query_one("#gguf-path", Input)
+        if (
+            focused is None
+            or isinstance(focused, Button)
+            or (focused is path_box and not path_box.value)
+        ):
             button.focus()  # the primary action, unless the user is already typing a path
 
     def _no_download(self, text: str) -> None:
+        """No download to offer (offline, or no preset fits): import comes first."""
         self.query_one("#download", Button).display = False
-        self._say("#download-status", text + ". Import a .gguf file below.")
+        self.query_one("#download-status", Static).update(text + ". Import a .gguf file below.")
         self.query_one("#gguf-path", Input).focus()
 
     def start_download(self) -> None:

@@ -1,5 +1,6 @@
 """The session over a real cloud SDK and a fake provider: failures lose nothing and fall back."""
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -101,3 +102,38 @@ async def test_a_stream_cut_mid_reply_keeps_the_partial_text(
     )
     messages = cloud_services.history.messages(session.conversation.id)
     assert [m.status for m in messages] == [MessageStatus.COMPLETE, MessageStatus.COMPLETE]
+
+
+async def test_what_left_is_stored_exactly_as_the_server_received_it(
+    cloud_services, anthropic_server
+) -> None:
+    session = cloud_services.new_session()
+    await send(session, "Name three rivers in Europe")
+    await send(session, "And one in Africa")
+    reply = cloud_services.history.messages(session.conversation.id)[-1]
+    [sent] = reply.route["sent"]
+    assert sent["target"] == "cloud" and sent["model"] == reply.model
+    received = anthropic_server.last_request
+    assert sent["request"] == json.loads(received.raw_body)  # every field, nothing more
+    turns = [m["content"] for m in sent["request"]["messages"]]
+    assert turns[0] == "Name three rivers in Europe" and turns[-1] == "And one in Africa"
+
+
+async def test_a_cloud_failure_answered_locally_still_records_what_left(
+    cloud_services, anthropic_server
+) -> None:
+    anthropic_server.default_reply = Reply.server_error(503)
+    session = cloud_services.new_session()
+    await send(session, "What is the capital of France?")
+    reply = cloud_services.history.messages(session.conversation.id)[-1]
+    assert reply.route["target"] == "local"  # the local model answered
+    assert [s["request"]["messages"][-1]["content"] for s in reply.route["sent"]] == [
+        "What is the capital of France?"
+    ]
+
+
+async def test_a_local_reply_records_nothing_as_sent(cloud_services) -> None:
+    session = cloud_services.new_session()
+    await send(session, "hello", override=Override.LOCAL)
+    reply = cloud_services.history.messages(session.conversation.id)[-1]
+    assert "sent" not in (reply.route or {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -122,3 +123,33 @@ async def test_ctrl_o_with_no_cloud_says_why_and_keeps_the_text(tui_services) ->
         assert "there is no cloud to send to" in shown and "F2 → Cloud" in shown
         assert screen.prompt.text == "What is the capital of France?"
         assert screen.chat.replies == [] and tui_services.history.list_conversations() == []
+
+
+async def test_i_on_a_cloud_reply_shows_exactly_what_left(cloud_services, anthropic_server) -> None:
+    from localfirst.tui.screens.sent import SentScreen
+
+    app = make_app(cloud_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "What is the capital of France?", key="ctrl+o")
+        [reply] = app.chat_screen.chat.replies
+        reply.focus()
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, SentScreen)
+        shown = str(app.screen.query_one("#sent-text").render())
+        body = json.loads(anthropic_server.last_request.raw_body)
+        assert json.loads(shown[shown.index("{") :]) == body  # what the server received
+        assert CLOUD in shown
+
+
+async def test_i_on_a_local_reply_says_nothing_left(tui_services) -> None:
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "hello")
+        [reply] = app.chat_screen.chat.replies
+        reply.focus()
+        await pilot.press("i")
+        await pilot.pause()
+        assert "Nothing left this machine" in " ".join(str(n.message) for n in app._notifications)

@@ -44,3 +44,14 @@ def test_json_export_round_trips_the_messages() -> None:
 def test_code_blocks_are_found_in_order() -> None:
     assert code_blocks(MESSAGES[1].content) == ["sorted(x)\n", "indented()\n"]
     assert code_blocks("no code") == []
+
+
+def test_json_export_carries_what_left_for_each_reply() -> None:
+    sent = [{"target": "cloud", "model": "openai/gpt-5.4", "at": 1.0, "request": {"messages": []}}]
+    messages = [
+        StoredMessage(1, 7, Role.USER, "Hi"),
+        StoredMessage(2, 7, Role.ASSISTANT, "Hello", route={"target": "cloud", "sent": sent}),
+        StoredMessage(3, 7, Role.ASSISTANT, "Local", route={"target": "local"}),
+    ]
+    data = json.loads(conversation_json(CONVERSATION, messages))
+    assert [m["sent"] for m in data["messages"]] == [[], sent, []]

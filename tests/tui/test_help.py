@@ -27,10 +27,11 @@ def _listed() -> set[str]:
 
 
 def test_every_binding_of_the_chat_widgets_is_on_the_help_page():
+    from localfirst.tui.widgets.chat_view import AssistantMessage
     from localfirst.tui.widgets.chat_view import MessageBlock as Block
 
     listed = _listed()
-    for owner in (ChatScreen, Block, ConversationSidebar):
+    for owner in (ChatScreen, Block, AssistantMessage, ConversationSidebar):
         for binding in owner.BINDINGS:
             words = _key_words(binding.key)
             assert words & listed, f"{owner.__name__}: {binding.key} is missing from the help"

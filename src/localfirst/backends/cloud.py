@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from localfirst.config import CloudConfig
 from localfirst.keys.store import env_var_for
 from localfirst.types.backend import CancelToken, GenerationParams
-from localfirst.types.events import BackendEvent, Done, StreamError, TextDelta
+from localfirst.types.events import BackendEvent, Done, Sent, StreamError, TextDelta
 from localfirst.types.messages import ChatMessage
 
 # How often a waiting stream looks at the cancel token and the stall clock.
@@ -304,6 +304,8 @@ class CloudBackend:
         cancel: CancelToken,
     ) -> AsyncIterator[BackendEvent]:
         request = self.request(messages, params)
+        # the body as the SDK sends it (open_stream adds stream=True), for "what left"
+        yield Sent(self.kind, self.name, {**request, "stream": True}, time.time())
         requests = _Requests(time.monotonic(), self.config.retry_budget)
         state = AttemptState()
         async for event in self._stream_once(request, cancel, state, requests):

@@ -1,4 +1,4 @@
-"""`localfirst history`: list, show and search past conversations."""
+"""`localfirst history`: list, show and search past conversations, and show what left."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import time
 
 from localfirst.cli.common import print_json
+from localfirst.types.events import SENT_KEY
 
 
 def add_parser(subparsers) -> None:
@@ -17,6 +18,14 @@ def add_parser(subparsers) -> None:
     show = sub.add_parser("show", help="print a conversation")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
+    sent = sub.add_parser(
+        "sent",
+        help="exactly what left this machine for a reply",
+        description="Print the requests that went to a cloud or private server for reply ID, "
+        "as JSON: the messages as they went out (placeholders where redaction replaced "
+        "values), the provider and model, and the time. `history show` names the IDs.",
+    )
+    sent.add_argument("id", type=int, help="the reply's message id")
     search = sub.add_parser("search", help="full-text search")
     search.add_argument("query", nargs="+")
     sub.add_parser(
@@ -31,6 +40,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace, services) -> int:
     if args.history_command == "repair":
         return _repair(services)
+    if args.history_command == "sent":
+        return _sent(services, args.id)
     history = services.history
     if args.history_command == "list":
         for conv in history.list_conversations():
@@ -63,9 +74,30 @@ def run(args: argparse.Namespace, services) -> int:
         for m in conv.messages:
             status = "" if m.status.value == "complete" else f" [{m.status}]"
             print(f"\n## {m.role}{status}\n{m.content}")
+            if m.route and m.route.get(SENT_KEY):
+                print(
+                    f"\n  (left this machine: `localfirst history sent {m.id}` shows exactly what)"
+                )
         return 0
     for conv_id, _msg_id, snippet in history.search(" ".join(args.query)):
         print(f"{conv_id:>5}  {snippet}")
+    return 0
+
+
+def _sent(services, message_id: int) -> int:
+    from localfirst.errors import UserError
+
+    message = services.history.get_message(message_id)
+    if message is None:
+        raise UserError(
+            f"no message with id {message_id}",
+            "`localfirst history show CONVERSATION` names the replies that left this machine",
+        )
+    sent = (message.route or {}).get(SENT_KEY)
+    if not sent:
+        print(f"message {message_id}: nothing left this machine for it (answered in-process)")
+        return 0
+    print_json({"message_id": message_id, "conversation_id": message.conversation_id, "sent": sent})
     return 0
 
 

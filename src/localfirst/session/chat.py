@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from localfirst.config import DEFAULT_REDACTION_TYPES
@@ -28,11 +28,13 @@ from localfirst.storage.history import History, title_from
 from localfirst.types.backend import Backend, CancelToken, GenerationParams
 from localfirst.types.decision import Decision, Override, Rule, SessionMode, Target
 from localfirst.types.events import (
+    SENT_KEY,
     Done,
     FellBack,
     ReplyRestarted,
     ReplyStats,
     RouteDecided,
+    Sent,
     SessionEvent,
     Stored,
     StreamError,
@@ -312,7 +314,7 @@ class ChatSession:
                 yield fell_back
                 route = route_after_fallback(route, fell_back)
                 self.history.update_message(reply.id, route=route)
-                outcome = _Outcome()
+                outcome = _Outcome(sent=outcome.sent)  # what left stays on the record
                 restorer = None  # the local model answers from the original payload
                 async for event in self._stream(Target.LOCAL, payload, parts, outcome):
                     yield event
@@ -331,11 +333,13 @@ class ChatSession:
                 route = {**route, "fallback": outcome.fallback}
             if outcome.usage is not None and outcome.usage.estimated:
                 route = {**route, "usage_estimated": True}
+            if outcome.sent:
+                route = {**route, SENT_KEY: [s.as_dict() for s in outcome.sent]}
             self.history.update_message(
                 reply.id,
                 content="".join(parts),
                 status=status,
-                route=route if (outcome.fallback or outcome.usage) else None,
+                route=route if (outcome.fallback or outcome.usage or outcome.sent) else None,
                 model=outcome.model or None,
                 input_tokens=outcome.usage.input_tokens if outcome.usage else None,
                 output_tokens=outcome.usage.output_tokens if outcome.usage else None,
@@ -379,6 +383,7 @@ class ChatSession:
                 yield event
             outcome.usage, outcome.error, outcome.done = attempt.usage, attempt.error, attempt.done
             outcome.model, outcome.stats = attempt.model, attempt.stats
+            outcome.sent += attempt.sent
             if attempt.fallback:
                 outcome.fallback = attempt.fallback
             error = attempt.error
@@ -429,7 +434,9 @@ class ChatSession:
             if restorer is not None and (held := restorer.flush()):
                 parts.append(held)  # the text ended before this event: it was no placeholder
                 yield TextDelta(held)
-            if isinstance(event, Usage):
+            if isinstance(event, Sent):
+                outcome.sent.append(event)
+            elif isinstance(event, Usage):
                 outcome.usage = event
             elif isinstance(event, StreamError):
                 outcome.error = event
@@ -473,6 +480,7 @@ class _Outcome:
     model: str = ""
     fallback: str = ""  # why a later tier answered, for the reply's route record
     stats: ReplyStats | None = None
+    sent: list[Sent] = field(default_factory=list)  # requests that left this machine
 
 
 def _prompt_tokens_estimate(payload: list[ChatMessage]) -> int:

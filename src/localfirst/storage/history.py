@@ -335,6 +335,11 @@ class History:
         )
 
     @_locked
+    def get_message(self, message_id: int) -> StoredMessage | None:
+        row = self.db.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return None if row is None else _message(row)
+
+    @_locked
     def delete_message(self, message_id: int) -> None:
         self.db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
 

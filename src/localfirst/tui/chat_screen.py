@@ -42,6 +42,7 @@ from localfirst.tui.widgets.sidebar import ConversationSidebar
 from localfirst.tui.widgets.status_bar import ModeChip, StatusBar
 from localfirst.types.decision import Override, SessionMode, Target
 from localfirst.types.events import (
+    SENT_KEY,
     Done,
     FellBack,
     Note,
@@ -454,6 +455,19 @@ class ChatScreen(Screen):
     def action_search(self) -> None:
         self.sidebar.display = True
         self.sidebar.focus_search()
+
+    def on_assistant_message_inspect_sent(self, message: AssistantMessage.InspectSent) -> None:
+        message.stop()
+        stored = (
+            self.services.history.get_message(message.message_id) if message.message_id else None
+        )
+        sent = (stored.route or {}).get(SENT_KEY) if stored else None
+        if not sent:
+            self.notify("Nothing left this machine for this reply: it was answered here", timeout=5)
+            return
+        from localfirst.tui.screens.sent import SentScreen
+
+        self.app.push_screen(SentScreen(stored.id, sent))
 
     def action_help(self) -> None:
         from localfirst.tui.screens.help import HelpScreen

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from localfirst.explain import route_label, route_reason
+from localfirst.types.events import SENT_KEY
 from localfirst.types.messages import Conversation, Role, StoredMessage
 
 
@@ -49,6 +50,8 @@ def conversation_json(conversation: Conversation, messages: list[StoredMessage])
                 "content": m.content,
                 "status": str(m.status),
                 "route": m.route,
+                # exactly what left this machine for the reply (empty: nothing did)
+                "sent": (m.route or {}).get(SENT_KEY, []),
                 "model": m.model,
                 "input_tokens": m.input_tokens,
                 "output_tokens": m.output_tokens,

@@ -29,6 +29,28 @@ class Usage:
     estimated: bool = False
 
 
+# The route record's key for what left this machine: a list of `Sent.as_dict()`, one per
+# request (a failed private server, then the cloud...), shown by the TUI's inspector and
+# `localfirst history sent ID`.
+SENT_KEY = "sent"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A request is leaving this machine: exactly the body the SDK sends, for the record.
+
+    Yielded by backends that talk to a server (cloud and private), before the first byte goes;
+    the session stores it with the reply, so "what left this machine" can be shown later."""
+
+    target: str  # "cloud" or "private"
+    model: str  # what the badge names, e.g. "anthropic/claude-sonnet-4-6"
+    request: dict  # the JSON body, as the SDK sends it
+    at: float  # time.time() when it was sent
+
+    def as_dict(self) -> dict:
+        return {"target": self.target, "model": self.model, "at": self.at, "request": self.request}
+
+
 @dataclass(frozen=True)
 class StreamError:
     """The stream failed; `retryable` says whether trying again may help."""
@@ -101,5 +123,5 @@ class Stored:
     assistant_message_id: int
 
 
-BackendEvent = TextDelta | Usage | StreamError | Note | Done
+BackendEvent = TextDelta | Usage | Sent | StreamError | Note | Done
 SessionEvent = BackendEvent | RouteDecided | Note | FellBack | Stored | ReplyRestarted

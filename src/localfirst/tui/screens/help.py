@@ -26,6 +26,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Replies", "Tab, Shift+Tab", "move between the box, the messages and the chat list"),
     ("Replies", "c", "on a message: copy its text"),
     ("Replies", "k", "on a reply: copy its code blocks"),
+    ("Replies", "i", "on a reply: exactly what left this machine for it, if anything"),
     ("Chats", "Ctrl+N", "new chat"),
     ("Chats", "Ctrl+F", "search every chat"),
     ("Chats", "Ctrl+B", "show or hide the chat list"),

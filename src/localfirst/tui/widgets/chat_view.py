@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region
+from textual.message import Message
 from textual.widgets import Static
 
 from localfirst.explain import (
@@ -67,6 +68,20 @@ class UserMessage(MessageBlock):
 
 class AssistantMessage(MessageBlock):
     """A reply: badge (route), reason, Markdown body, notes, then stats once it ends."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "inspect_sent", "What left this machine"),
+    ]
+
+    class InspectSent(Message):
+        """Show exactly what was sent for this reply (the screen reads it from history)."""
+
+        def __init__(self, message_id: int | None) -> None:
+            super().__init__()
+            self.message_id = message_id
+
+    def action_inspect_sent(self) -> None:
+        self.post_message(self.InspectSent(self.message_id))
 
     def __init__(
         self,

@@ -141,6 +141,15 @@ def held_because(decision: Decision) -> str:
 # routes and events
 
 
+def base_model_note(model: str, cap: int) -> str:
+    """Said once, on the first reply of a model without a chat template."""
+    return (
+        f"{model} is a base model (it has no chat template): it continues text rather than "
+        f"answering. This first reply stops after {cap} tokens; Esc stops any reply. A chat "
+        "model answers better: F2 → Models."
+    )
+
+
 def route_line(decision: Decision) -> str:
     """The CLI's line on stderr: '→ local (gemma-3-270m): personal data: ..., kept local'."""
     where = decision.model or str(decision.target)

@@ -146,3 +146,11 @@ async def test_a_prompt_no_model_can_hold_is_refused_at_once_and_kept(services) 
     [conversation] = services.history.list_conversations()
     [user] = services.history.messages(conversation.id)
     assert user.content == prompt  # what the user typed is kept
+
+
+async def test_a_local_token_cap_shortens_local_replies(services) -> None:
+    session = services.new_session()
+    session.local_token_cap = 2
+    await run(session, "Tell me a long story")
+    reply = services.history.messages(session.conversation.id)[-1]
+    assert 1 <= reply.output_tokens <= 2

@@ -202,3 +202,19 @@ async def test_a_keyring_that_never_answers_does_not_leave_the_cloud_checking(
             assert app.chat_screen.status_bar.status_text("cloud") == "off: keyring not answering"
     finally:
         released.set()
+
+
+async def test_a_base_model_says_so_once_and_its_first_reply_is_capped(tui_services) -> None:
+    from localfirst.tui.chat_screen import BASE_MODEL_FIRST_REPLY_TOKENS
+
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        assert screen._first_base_model_reply() == BASE_MODEL_FIRST_REPLY_TOKENS  # the test GGUF
+        await send(pilot, "Say hello")
+        await send(pilot, "Say goodbye")
+        first, second = screen.chat.replies
+        assert any("base model" in note and "Esc" in note for note in first.notes)
+        assert not any("base model" in note for note in second.notes)
+        assert screen.session.local_token_cap is None  # lifted after the first reply

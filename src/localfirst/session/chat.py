@@ -113,6 +113,8 @@ class ChatSession:
         self.fallback_to_local = fallback_to_local
         self._clock = clock
         self._cancel: CancelToken | None = None
+        # a lower reply length for local replies, while set (the TUI's first base-model reply)
+        self.local_token_cap: int | None = None
         # Redaction: on for every message of this session when `redact` is set (the TUI toggle);
         # `check` re-checks a redacted payload; without it nothing is ever sent redacted.
         self.redact = redact
@@ -368,6 +370,8 @@ class ChatSession:
                 else [self.backends.backend_for(target)]
             )
             params = self.backends.params_for(target)
+            if target is Target.LOCAL and self.local_token_cap is not None:
+                params = replace(params, max_tokens=min(params.max_tokens, self.local_token_cap))
         except Exception as exc:  # a model that cannot load is an error event, not a crash
             outcome.error = StreamError(str(exc), kind="model")
             yield outcome.error

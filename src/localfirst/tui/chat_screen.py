@@ -26,6 +26,7 @@ from localfirst.errors import UserError
 from localfirst.explain import (
     LOCAL_ICON,
     ReplyFigures,
+    base_model_note,
     estimate_cost,
     fallback_text,
     held_because,
@@ -39,7 +40,7 @@ from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
 from localfirst.tui.widgets.chat_view import AssistantMessage, ChatView, MessageBlock
 from localfirst.tui.widgets.prompt_input import PromptHistory, PromptInput
 from localfirst.tui.widgets.sidebar import ConversationSidebar
-from localfirst.tui.widgets.status_bar import ModeChip, StatusBar
+from localfirst.tui.widgets.status_bar import ModeChip, ModelChip, StatusBar
 from localfirst.types.decision import Override, SessionMode, Target
 from localfirst.types.events import (
     SENT_KEY,
@@ -87,6 +88,10 @@ def full_collections_deferred(after_next_frame: Callable[..., object]) -> Iterat
         after_next_frame(gc.collect)
 
 
+# A base model rambles to the length limit; its first reply stops here, with a note saying why.
+BASE_MODEL_FIRST_REPLY_TOKENS = 128
+
+
 class ChatScreen(Screen):
     COMMANDS: ClassVar[set] = {ChatCommands}  # the palette (Ctrl+P) adds the app's own
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -110,6 +115,7 @@ class ChatScreen(Screen):
         self.session: ChatSession = services.new_session()
         self.reply_worker: Worker | None = None
         self._renew_after_reply = False
+        self._base_model_noted = False
 
     # layout
 
@@ -265,7 +271,21 @@ class ChatScreen(Screen):
                 return
         self.prompt.clear_sent(text)
         await self.chat.add_user(text)
-        await self.render_events(self.session.send(text, override))
+        self.session.local_token_cap = self._first_base_model_reply()
+        try:
+            await self.render_events(self.session.send(text, override))
+        finally:
+            self.session.local_token_cap = None
+
+    def _first_base_model_reply(self) -> int | None:
+        """The token cap for the first reply of a base model this run, else None."""
+        if self._base_model_noted or self.services.config.private.servers:
+            return None
+        try:
+            model = self.services.registry.resolve(self.services.config.local.model)
+        except UserError:
+            return None
+        return None if model.has_chat_template else BASE_MODEL_FIRST_REPLY_TOKENS
 
     async def _confirm_cloud(self, text: str) -> Override:
         """CLOUD, CLOUD_FORCE once the user confirmed, or NONE when they declined."""
@@ -327,6 +347,13 @@ class ChatScreen(Screen):
                     )
                     if not event.decision.available:
                         reply.add_class("error")
+                    elif self.session.local_token_cap and event.decision.target is Target.LOCAL:
+                        self._base_model_noted = True  # said once per run
+                        reply.add_note(
+                            base_model_note(
+                                event.decision.model or "", self.session.local_token_cap
+                            )
+                        )
                     if event.decision.sensitive and not new_conversation:
                         await self._privacy_shown()  # the chat may have just turned private
                 elif isinstance(event, TextDelta) and reply is not None:
@@ -423,6 +450,15 @@ class ChatScreen(Screen):
 
     def action_toggle_local_only(self) -> None:
         self.app.toggle_local_only()
+
+    def on_model_chip_clicked(self, event: ModelChip.Clicked) -> None:
+        event.stop()
+        self.action_switch_model()
+
+    def action_switch_model(self) -> None:
+        from localfirst.tui.screens.models import ModelSwitcher
+
+        self.app.push_screen(ModelSwitcher(self.services))
 
     def on_mode_chip_toggled(self, event: ModeChip.Toggled) -> None:
         self.app.toggle_local_only()

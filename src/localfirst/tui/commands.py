@@ -62,6 +62,12 @@ def chat_commands(screen: ChatScreen) -> Iterator[SystemCommand]:
     yield SystemCommand(
         "Settings", "Models, cloud keys, routing, privacy (F2)", screen.action_settings
     )
+    yield SystemCommand(
+        "Switch model",
+        "Choose the local model (or click the model chip)",
+        screen.action_switch_model,
+    )
+    yield SystemCommand("Help: keys", "Every key of this app (F1)", screen.action_help)
 
 
 class ChatCommands(Provider):

@@ -45,6 +45,17 @@ class Indicator(Static):
         self.refresh(layout=True)
 
 
+class ModelChip(Indicator):
+    """The model indicator; a click opens the model switcher."""
+
+    class Clicked(Message):
+        """The user clicked the model chip."""
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(self.Clicked())
+
+
 class ModeChip(Static):
     class Toggled(Message):
         """The user clicked the chip."""
@@ -75,7 +86,7 @@ class StatusBar(Horizontal):
         yield Static("localfirst", id="app-name")
         yield ModeChip(id="mode")
         yield Static("New chat", id="chat-title", markup=False)
-        yield Indicator("model", id="model-status")
+        yield ModelChip("model", id="model-status")
         yield Indicator("gate", id="gate-status")
         yield Indicator("cloud", id="cloud-status")
 

@@ -401,7 +401,8 @@ class TuiConfig:
         default="You are a helpful assistant.", metadata=_meta("system prompt for new chats")
     )
     export_dir: str = field(
-        default="", metadata=_meta("folder for exported chats; empty: the current folder")
+        default="",
+        metadata=_meta("folder the export dialog suggests; empty: your documents folder"),
     )
 
 

@@ -231,3 +231,50 @@ def test_search_hits_highlight_their_words_instead_of_bracketing_them(tmp_path) 
     assert hit.snippet == "What is the capital of France [really]?"
     assert [hit.snippet[a:b] for a, b in hit.matches] == ["capital"]
     assert history.search("capital")[0][2].count("[capital]") == 1  # the CLI keeps brackets
+
+
+async def test_export_asks_where_and_suggests_the_documents_folder(
+    tui_services, tmp_path, monkeypatch
+) -> None:
+    from localfirst.tui.screens.dialogs import TextDialog
+
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(documents))
+    monkeypatch.chdir(tmp_path)
+    conversation_id = seed(tui_services.history, "Sorting names", "How do I sort names?")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        await screen.open_conversation(conversation_id)
+        screen.ask_export(None, "md")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        suggested = app.screen.query_one("#text").value
+        assert suggested == str(documents / f"localfirst-{conversation_id}-sorting-names.md")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (documents / f"localfirst-{conversation_id}-sorting-names.md").exists()
+        assert not list(tmp_path.glob("*.md"))  # nothing written silently into the cwd
+
+
+async def test_export_never_overwrites_a_file_the_user_names(tui_services, tmp_path) -> None:
+    from localfirst.tui.screens.dialogs import TextDialog
+
+    existing = tmp_path / "notes.md"
+    existing.write_text("keep me")
+    conversation_id = seed(tui_services.history, "Sorting names", "How do I sort names?")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = app.chat_screen
+        await screen.open_conversation(conversation_id)
+        screen.ask_export(None, "md")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one("#text").value = str(existing)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert existing.read_text() == "keep me"
+        assert any("already exists" in str(n.message) for n in app._notifications)

@@ -34,7 +34,13 @@ from localfirst.explain import (
 )
 from localfirst.session.chat import route_after_fallback
 from localfirst.tui.commands import ChatCommands
-from localfirst.tui.export import code_blocks, export_conversation
+from localfirst.tui.export import (
+    code_blocks,
+    default_export_dir,
+    export_conversation,
+    free_export_path,
+    write_export,
+)
 from localfirst.tui.messages import ConfigChanged
 from localfirst.tui.screens.dialogs import ConfirmDialog, TextDialog
 from localfirst.tui.widgets.chat_view import AssistantMessage, ChatView, MessageBlock
@@ -568,7 +574,7 @@ class ChatScreen(Screen):
     async def on_conversation_sidebar_export_requested(
         self, event: ConversationSidebar.ExportRequested
     ) -> None:
-        self.export(event.conversation_id, "md")
+        self.ask_export(event.conversation_id, "md")
 
     def _current_id(self) -> int | None:
         return self.session.conversation.id if self.session.conversation else None
@@ -623,13 +629,49 @@ class ChatScreen(Screen):
             await self.sidebar.reload(self._current_id())
         self.notify(f"Deleted “{conversation.title or 'Untitled chat'}”")
 
-    def export(self, conversation_id: int | None, fmt: str) -> Path | None:
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def ask_export(self, conversation_id: int | None, fmt: str) -> Path | None:
+        """Ask where to save (suggesting the documents folder), then write; never overwrites."""
         conversation_id = conversation_id or self._current_id()
         conversation = conversation_id and self.services.history.get_conversation(conversation_id)
         if not conversation:
             self.notify("Open a chat to export it", severity="warning")
             return None
-        folder = Path(self.services.config.tui.export_dir or Path.cwd()).expanduser()
+        folder = default_export_dir(self.services.config.tui.export_dir)
+        kind = "Markdown" if fmt == "md" else "JSON"
+        answer = await self.app.push_screen_wait(
+            TextDialog(
+                f"Export this chat as {kind} to:",
+                str(free_export_path(conversation, folder, fmt)),
+                placeholder="a file or a folder",
+            )
+        )
+        if not answer or not answer.strip():
+            self.notify("Not exported", timeout=3)
+            return None
+        target = Path(answer.strip()).expanduser()
+        try:
+            if target.is_dir():
+                path = export_conversation(conversation, conversation.messages, target, fmt)
+            else:
+                path = write_export(conversation, conversation.messages, target, fmt)
+        except FileExistsError:
+            self.notify(f"{target} already exists: nothing was overwritten", severity="error")
+            return None
+        except OSError as exc:
+            self.notify(f"Could not export to {target}: {exc.strerror}", severity="error")
+            return None
+        self.notify(f"Exported to {path}", timeout=6)
+        return path
+
+    def export(self, conversation_id: int | None, fmt: str) -> Path | None:
+        """Write the chat into the suggested folder at once, under a free name."""
+        conversation_id = conversation_id or self._current_id()
+        conversation = conversation_id and self.services.history.get_conversation(conversation_id)
+        if not conversation:
+            self.notify("Open a chat to export it", severity="warning")
+            return None
+        folder = default_export_dir(self.services.config.tui.export_dir)
         try:
             path = export_conversation(conversation, conversation.messages, folder, fmt)
         except OSError as exc:

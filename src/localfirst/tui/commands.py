@@ -36,13 +36,13 @@ def chat_commands(screen: ChatScreen) -> Iterator[SystemCommand]:
     )
     yield SystemCommand(
         "Export chat as Markdown",
-        "Write the open chat to a .md file",
-        lambda: screen.export(None, "md"),
+        "Save the open chat as a .md file (asks where)",
+        lambda: screen.ask_export(None, "md"),
     )
     yield SystemCommand(
         "Export chat as JSON",
-        "Write the open chat to a .json file",
-        lambda: screen.export(None, "json"),
+        "Save the open chat as a .json file (asks where)",
+        lambda: screen.ask_export(None, "json"),
     )
     yield SystemCommand("Copy last reply", "Copy the last reply's text", screen.copy_last_reply)
     reply = screen.last_reply()

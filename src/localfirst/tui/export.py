@@ -63,19 +63,46 @@ def conversation_json(conversation: Conversation, messages: list[StoredMessage])
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def export_conversation(
-    conversation: Conversation, messages: list[StoredMessage], folder: Path, fmt: str
-) -> Path:
-    """Write the chat to `folder` as `fmt` ("md" or "json"); never overwrites an older export."""
-    render = conversation_markdown if fmt == "md" else conversation_json
-    folder.mkdir(parents=True, exist_ok=True)
+def default_export_dir(configured: str = "") -> Path:
+    """Where the export dialog suggests saving: `[tui] export_dir`, else the user's documents
+    folder, else downloads, else home (platformdirs knows each platform's names)."""
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    for folder in (platformdirs.user_documents_dir(), platformdirs.user_downloads_dir()):
+        if folder and Path(folder).is_dir():
+            return Path(folder)
+    return Path.home()
+
+
+def free_export_path(conversation: Conversation, folder: Path, fmt: str) -> Path:
+    """`folder/localfirst-ID-title.fmt`, numbered past any older export of the same name."""
     stem = f"localfirst-{conversation.id}-{_slug(conversation.title)}"
     path = folder / f"{stem}.{fmt}"
     counter = 2
     while path.exists():
         path = folder / f"{stem}-{counter}.{fmt}"
         counter += 1
-    path.write_text(render(conversation, messages), encoding="utf-8")
+    return path
+
+
+def export_conversation(
+    conversation: Conversation, messages: list[StoredMessage], folder: Path, fmt: str
+) -> Path:
+    """Write the chat to `folder` as `fmt` ("md" or "json"); never overwrites an older export."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_export(conversation, messages, free_export_path(conversation, folder, fmt), fmt)
+
+
+def write_export(
+    conversation: Conversation, messages: list[StoredMessage], path: Path, fmt: str
+) -> Path:
+    """Write the chat to the file `path`, which must not exist yet (FileExistsError)."""
+    render = conversation_markdown if fmt == "md" else conversation_json
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as out:  # "x": an existing file is never replaced
+        out.write(render(conversation, messages))
     return path
 
 

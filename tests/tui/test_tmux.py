@@ -54,9 +54,9 @@ class Tmux:
         )
         return result.stdout
 
-    def start(self, command: str) -> None:
+    def start(self, command: str, width: int = WIDTH, height: int = HEIGHT) -> None:
         # remain-on-exit keeps the pane (and its last screen) after the command ends
-        self.run("new-session", "-d", "-s", "app", "-x", str(WIDTH), "-y", str(HEIGHT), command)
+        self.run("new-session", "-d", "-s", "app", "-x", str(width), "-y", str(height), command)
         self.run("set-option", "-t", "app", "remain-on-exit", "on")
 
     def screen(self) -> str:
@@ -130,5 +130,34 @@ def test_chat_in_a_real_terminal_shows_the_reply_and_its_route(terminal: Tmux) -
     assert reason[:40] in screen, "the one-line reason is under the badge"
     assert "AUTO" in screen and "F2 → Cloud" not in screen  # the welcome gave way to the chat
 
+    terminal.keys("C-q")
+    terminal.wait_for(lambda s: terminal.pane_dead(), timeout=20)
+
+
+@pytest.mark.parametrize(("width", "height"), [(80, 24), (140, 40)])
+def test_start_up_settles_and_nothing_is_cut_at_either_size(
+    terminal: Tmux, width: int, height: int
+) -> None:
+    """Every indicator ends on what it found (the cloud check once stayed on "checking…"
+    until a resize), and at 80 columns the chat list folds away instead of squeezing the
+    title, the indicators and the footer."""
+    # the keyring's own detection, as on a desktop without a Secret Service: its answer comes
+    # back during start-up, the moment the bug needed
+    terminal.env = {k: v for k, v in terminal.env.items() if k != "PYTHON_KEYRING_BACKEND"}
+    terminal.start(LOCALFIRST, width, height)
+    screen = terminal.wait_for(
+        lambda s: "gemma-3-270m" in s and "checking" not in s and "loading" not in s,
+        timeout=60,
+    )
+    top, *_rest, footer = [line for line in screen.splitlines() if line.strip()]
+    assert "no API key" in top  # the cloud check said what it found, in full
+    assert "New chat" in top  # the chat title keeps its place
+    assert "palettee" not in footer and footer.rstrip().endswith(("Help", "palette"))
+    if width < 100:
+        assert "Chats" not in screen  # folded away; Ctrl+B brings it back
+        terminal.keys("C-b")
+        terminal.wait_for(lambda s: "Chats" in s, timeout=10)
+    else:
+        assert "Chats" in screen and "localfirst" in top and "● gate ready" in top
     terminal.keys("C-q")
     terminal.wait_for(lambda s: terminal.pane_dead(), timeout=20)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -94,6 +94,9 @@ def full_collections_deferred(after_next_frame: Callable[..., object]) -> Iterat
         after_next_frame(gc.collect)
 
 
+# Below this many columns the chat list folds away and the top bar goes compact.
+NARROW_COLUMNS = 100
+
 # A base model rambles to the length limit; its first reply stops here, with a note saying why.
 BASE_MODEL_FIRST_REPLY_TOKENS = 128
 
@@ -103,7 +106,7 @@ class ChatScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop"),
         Binding("ctrl+l", "toggle_local_only", "Local-only"),
-        Binding("ctrl+o", "send_to_cloud", "Send to cloud"),
+        Binding("ctrl+o", "send_to_cloud", "To cloud"),
         Binding("ctrl+n", "new_chat", "New chat"),
         Binding("f2", "settings", "Settings"),
         Binding("f1", "help", "Help"),
@@ -122,6 +125,7 @@ class ChatScreen(Screen):
         self.reply_worker: Worker | None = None
         self._renew_after_reply = False
         self._base_model_noted = False
+        self._sidebar_chosen = False
 
     # layout
 
@@ -493,6 +497,17 @@ class ChatScreen(Screen):
 
     def action_toggle_sidebar(self) -> None:
         self.sidebar.display = not self.sidebar.display
+        self._sidebar_chosen = True  # the user's choice now, whatever the width
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below NARROW_COLUMNS the chat list folds away (Ctrl+B brings it back), the top bar
+        goes compact and the footer drops the palette key, so nothing is cut off."""
+        narrow = event.size.width < NARROW_COLUMNS
+        self.set_class(narrow, "-narrow")
+        self.status_bar.set_compact(narrow)
+        self.query_one(Footer).show_command_palette = not narrow
+        if not self._sidebar_chosen:
+            self.sidebar.display = not narrow
 
     def action_search(self) -> None:
         self.sidebar.display = True

@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.events import Click
 from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from localfirst.text.terminal import for_terminal, one_line_for_terminal
@@ -23,26 +25,41 @@ MODE_LABELS = {
 }
 
 
-class Indicator(Static):
-    """One part's state: a mark coloured by state, and a few words."""
+class Indicator(Widget):
+    """One part's state: a mark coloured by state, and a few words.
 
-    def __init__(self, label: str, **kwargs) -> None:
-        super().__init__("", markup=False, **kwargs)
+    Compact (a narrow terminal), it keeps the mark and either its words or its label
+    (`compact_shows`), so "● model gemma-3-270m" becomes "● gemma-3-270m" and "● gate ready"
+    becomes "● gate"; the full text stays in the tooltip.
+
+    The words are rendered from reactive state on every paint, not pushed with `update()`:
+    a state set before the first layout (the cloud check can finish that early) once stayed
+    on screen as "checking…" until a resize."""
+
+    state: reactive[str] = reactive("busy", layout=True)
+    text: reactive[str] = reactive("", layout=True)
+    compact: reactive[bool] = reactive(False, layout=True)
+
+    def __init__(self, label: str, compact_shows: str = "text", **kwargs) -> None:
+        super().__init__(**kwargs)
         self.label = label
-        self.state = "busy"
-        self.text = ""
+        self.compact_shows = compact_shows
+
+    def render(self) -> str:
+        words = f"{self.label} {self.text}"
+        if self.compact:
+            words = self.label if self.compact_shows == "label" else self.text
+        return f"{STATE_MARKS[self.state]} {words}".rstrip()
+
+    def set_compact(self, compact: bool) -> None:
+        self.compact = compact
 
     def set_state(self, state: str, text: str, detail: str = "") -> None:
         """Show `text` (short); `detail` (the full reason) appears on hover."""
-        text, detail = one_line_for_terminal(text), for_terminal(detail)
-        self.state, self.text = state, text
-        self.tooltip = detail or None
+        self.tooltip = for_terminal(detail) or None
         for name in STATE_MARKS:
             self.set_class(name == state, f"-{name}")
-        self.update(f"{STATE_MARKS[state]} {self.label} {text}".rstrip())
-        # A change that keeps the width could be skipped by the compositor before the first
-        # layout, leaving "checking…" on screen; ask for a layout pass explicitly.
-        self.refresh(layout=True)
+        self.state, self.text = state, one_line_for_terminal(text)
 
 
 class ModelChip(Indicator):
@@ -87,7 +104,7 @@ class StatusBar(Horizontal):
         yield ModeChip(id="mode")
         yield Static("New chat", id="chat-title", markup=False)
         yield ModelChip("model", id="model-status")
-        yield Indicator("gate", id="gate-status")
+        yield Indicator("gate", compact_shows="label", id="gate-status")
         yield Indicator("cloud", id="cloud-status")
 
     def set_title(self, title: str, private: bool = False) -> None:
@@ -98,8 +115,15 @@ class StatusBar(Horizontal):
     def set_mode(self, mode: SessionMode) -> None:
         self.query_one(ModeChip).set_mode(mode)
 
+    def set_compact(self, compact: bool) -> None:
+        """A narrow terminal: no app name, indicators reduced to a mark and a word or two."""
+        self.set_class(compact, "-compact")
+        for indicator in self.query(Indicator):
+            indicator.set_compact(compact)
+
     def set_status(self, part: str, state: str, text: str, detail: str = "") -> None:
         self.query_one(f"#{part}-status", Indicator).set_state(state, text, detail)
+        self.refresh(layout=True)  # the bar's own layout: its parts' widths changed
 
     def status_text(self, part: str) -> str:
         indicator = self.query_one(f"#{part}-status", Indicator)

@@ -80,6 +80,7 @@ OUTCOME_WORDS = {
     "cancelled": "stopped: partial reply kept",
     "cancelled-empty": "stopped before any text: nothing to keep",
     "error": "failed",
+    "unavailable": "not answered: the reason above says how to fix it",
 }
 
 

@@ -127,3 +127,36 @@ async def test_offline_offers_import_first_and_says_why(bare_services) -> None:
         assert installer.query_one("#download").display is False
         assert "Offline mode is on" in str(installer.query_one("#download-status").render())
         assert app.screen.focused is installer.query_one("#gguf-path")
+
+
+async def test_with_no_model_a_reply_says_how_to_install_once_and_not_failed(bare_services) -> None:
+    app = make_app(bare_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#skip")
+        await pilot.pause()
+        await send(pilot, "hello")
+        [reply] = app.chat_screen.chat.replies
+        assert "localfirst models" in reply.reason_text
+        assert not any("localfirst models" in note for note in reply.notes)  # said once
+        stats = str(reply.query_one(".stats").render())
+        assert "failed" not in stats and "not answered" in stats
+
+
+async def test_a_gguf_already_on_the_machine_is_offered_first(
+    bare_services, test_model_path, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "my-model.gguf").symlink_to(test_model_path)
+    bare_services.offline = True  # an air-gapped machine: no download, the file is the way
+    app = make_app(bare_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        installer = app.screen.installer
+        for _ in range(50):
+            if installer.query_one("#gguf-path").value:
+                break
+            await pilot.pause(0.05)
+        assert installer.query_one("#gguf-path").value == str(test_model_path.resolve())
+        assert "Found 1 GGUF file" in str(installer.query_one("#import-status").render())

@@ -80,8 +80,10 @@ def test_settings_cloud_keys(tui_services, snap_compare) -> None:
     )
 
 
-def test_onboarding_without_a_model(bare_services, snap_compare) -> None:
+def test_onboarding_without_a_model(bare_services, snap_compare, tmp_path, monkeypatch) -> None:
     from localfirst.tui.downloads import DownloadOffer
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/models of this machine's on the screen
 
     async def with_fixed_offer(pilot) -> None:
         await settle(pilot)

@@ -388,13 +388,19 @@ class ChatScreen(Screen):
                 elif isinstance(event, Usage):
                     usage = event
                 elif isinstance(event, StreamError) and reply is not None:
-                    reply.show_error(event.message)
+                    if event.kind == "unavailable":
+                        reply.add_class("error")  # the reason line already says how to fix it
+                    else:
+                        reply.show_error(event.message)
                 elif isinstance(event, Done) and reply is not None:
                     stats = event.stats or ReplyStats()
                     answered_by = stats.model
                     if not is_cloud(reply.route) and answered_by and answered_by != reply.model:
                         reply.set_route(reply.route, answered_by)  # a later local tier answered
-                    await reply.finish(event.reason, self._figures(reply, usage, stats))
+                    ended = (
+                        "unavailable" if not reply.route.get("available", True) else event.reason
+                    )
+                    await reply.finish(ended, self._figures(reply, usage, stats))
         except UserError as exc:
             self.notify(str(exc), severity="error", timeout=8)
         finally:

@@ -197,11 +197,12 @@ class AssistantMessage(MessageBlock):
     def from_stored(cls, message: StoredMessage, prices: dict | None) -> AssistantMessage:
         """A reply reopened from history: no timings, but its route, tokens and cost."""
         widget = cls(message.route, message.model, message.content, message.id, complete=True)
-        if message.route and not message.route.get("available", True):
-            widget.show_error(route_reason(message.route))
         outcome = {MessageStatus.INCOMPLETE: "cancelled", MessageStatus.ERROR: "error"}.get(
             message.status, "stop"
         )
+        if message.route and not message.route.get("available", True):
+            widget.add_class("error")  # the reason line already says how to fix it
+            outcome = "unavailable"
         figures = figures_for_stored(
             message.route, message.model, message.input_tokens, message.output_tokens, prices
         )

@@ -72,10 +72,39 @@ class ModelInstaller(Vertical):
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
         self.query_one("#stop-download", Button).display = False
+        self.find_local_files()
         if self.services.offline:
             self._no_download("Offline mode is on, so nothing is downloaded")
             return
         self.find_offer()
+
+    # files already here
+
+    @work(thread=True, group="local-files", exit_on_error=False)
+    def find_local_files(self) -> None:
+        from localfirst.models.discover import local_gguf_files
+
+        try:
+            installed = {Path(m.path) for m in self.services.registry.list()}
+            found = local_gguf_files(installed)
+        except Exception:  # looking around must not stop an install
+            found = []
+        if found:
+            self.app.call_from_thread(self._show_local_files, found)
+
+    def _show_local_files(self, found: list[Path]) -> None:
+        if not self.is_mounted:
+            return
+        path_box = self.query_one("#gguf-path", Input)
+        if not path_box.value:
+            path_box.value = str(found[0])  # Enter in the box imports it
+        names = ", ".join(p.name for p in found[:3]) + (" …" if len(found) > 3 else "")
+        plural = "file" if len(found) == 1 else "files"
+        self._say(
+            "#import-status",
+            f"Found {len(found)} GGUF {plural} on this machine ({names}): Import adds the one "
+            "in the box, without downloading anything.",
+        )
 
     def on_unmount(self) -> None:
         self.cancel.set()  # leaving stops a download; starting it again resumes it

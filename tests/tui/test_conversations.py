@@ -278,3 +278,27 @@ async def test_export_never_overwrites_a_file_the_user_names(tui_services, tmp_p
         await settle(pilot)
         assert existing.read_text() == "keep me"
         assert any("already exists" in str(n.message) for n in app._notifications)
+
+
+async def test_a_search_hit_inside_a_long_reply_opens_on_its_words_with_text_shown(
+    tui_services,
+) -> None:
+    paragraphs = [f"Paragraph {i} about ordinary things." for i in range(300)]
+    paragraphs[150] = "Paragraph 150 mentions the zebrafish once."
+    conversation_id = seed(
+        tui_services.history, "Long", "Tell me everything", "\n\n".join(paragraphs)
+    )
+    tui_services.history.add_message(conversation_id, Role.USER, "Thanks, that is all")
+    [(_, message_id, _)] = tui_services.history.search("zebrafish")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        chat = app.chat_screen.chat
+        await app.chat_screen.open_conversation(conversation_id, message_id, "zebrafish")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        [reply] = chat.replies
+        in_view = [s for s in reply.body.segments if s.region.overlaps(chat.region)]
+        assert in_view and not any(s.frozen for s in in_view)  # rebuilt, not blank rows
+        assert any("zebrafish" in s.text for s in in_view)  # the words searched for
+        assert chat.scroll_y < chat.max_scroll_y  # not the end of the chat

@@ -558,9 +558,13 @@ class ChatScreen(Screen):
     # conversations
 
     async def on_conversation_sidebar_opened(self, event: ConversationSidebar.Opened) -> None:
-        await self.open_conversation(event.conversation_id, event.message_id)
+        await self.open_conversation(event.conversation_id, event.message_id, event.words)
 
-    async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+    async def open_conversation(
+        self, conversation_id: int, message_id: int | None = None, words: str = ""
+    ) -> None:
+        """Show a chat at its latest message, or at `message_id` (a search hit), scrolled to
+        the part of it that holds `words`."""
         if self._refuse_while_busy():
             return
         try:
@@ -570,7 +574,9 @@ class ChatScreen(Screen):
             return
         self.session = self.services.new_session(conversation)
         self.session.mode = self.services.mode
-        await self.chat.show_conversation(conversation.messages, self.services.config.cloud.prices)
+        await self.chat.show_conversation(
+            conversation.messages, self.services.config.cloud.prices, message_id, words
+        )
         self.status_bar.set_title(conversation.title, conversation.sensitive)
         self.sidebar.current_id = conversation_id
         self.prompt.prompt_history = PromptHistory(
@@ -579,8 +585,7 @@ class ChatScreen(Screen):
         if message_id is not None:
             for widget in self.chat.query(f"#msg-{message_id}"):
                 widget.add_class("found")
-                self.chat.scroll_to_widget(widget, animate=False, top=True)
-                widget.focus()
+                widget.focus(scroll_visible=False)  # the chat view scrolls to the words
 
     async def on_conversation_sidebar_rename_requested(
         self, event: ConversationSidebar.RenameRequested

@@ -9,6 +9,7 @@ the bottom restores it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -280,7 +281,14 @@ class ChatView(VerticalScroll):
         for widget in self.query("#welcome"):
             widget.update(text)  # type: ignore[attr-defined]
 
-    async def show_conversation(self, messages: list[StoredMessage], prices: dict | None) -> None:
+    async def show_conversation(
+        self,
+        messages: list[StoredMessage],
+        prices: dict | None,
+        focus: int | None = None,
+        words: str = "",
+    ) -> None:
+        """Show `messages` at the latest one, or at message `focus` where `words` appear."""
         await self.remove_children()
         widgets = []
         for message in messages:
@@ -292,10 +300,30 @@ class ChatView(VerticalScroll):
                 widgets.append(widget)
         if widgets:
             await self.mount_all(widgets)
+        if focus is not None:
+            # after the layout, as for scroll_end below; the scroll then thaws what it reaches
+            self.call_after_refresh(self._scroll_to_hit, focus, words)
+            return
         self.scroll_end(animate=False, immediate=True)
         # the replies' Markdown lays out after this frame: scroll again once it has, so a
         # reopened chat opens at its latest message rather than its first
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def _scroll_to_hit(self, message_id: int, words: str) -> None:
+        """Scroll to the segment of the message that holds the first searched word, else to
+        the message's top; frozen segments there are rebuilt by the freeze pass."""
+        found = list(self.query(f"#msg-{message_id}"))
+        if not found:
+            return
+        target = found[0]
+        wanted = [w.lower() for w in re.findall(r"\w+", words)]
+        if wanted and isinstance(target, AssistantMessage):
+            for segment in target.body.segments:
+                if any(w in segment.text.lower() for w in wanted):
+                    target = segment
+                    break
+        self.scroll_to_widget(target, animate=False, top=True, immediate=True)
+        self.schedule_freeze()
 
     async def add_user(self, text: str) -> UserMessage:
         await self.remove_children("#welcome")

@@ -103,10 +103,15 @@ class ConversationList(ListView):
 
 class ConversationSidebar(Vertical):
     class Opened(Message):
-        def __init__(self, conversation_id: int, message_id: int | None = None) -> None:
+        """A chat to open; from a search hit, the message and the words searched for."""
+
+        def __init__(
+            self, conversation_id: int, message_id: int | None = None, words: str = ""
+        ) -> None:
             super().__init__()
             self.conversation_id = conversation_id
             self.message_id = message_id
+            self.words = words
 
     class RenameRequested(Message):
         def __init__(self, conversation_id: int) -> None:
@@ -194,7 +199,7 @@ class ConversationSidebar(Vertical):
         event.stop()
         item = event.item
         if isinstance(item, SearchHit):
-            self.post_message(self.Opened(item.conversation_id, item.message_id))
+            self.post_message(self.Opened(item.conversation_id, item.message_id, self.query_text))
         elif isinstance(item, ConversationItem):
             self.post_message(self.Opened(item.conversation_id))
 

@@ -157,14 +157,14 @@ class Services:
 
     def cloud_choice(self):
         """The usable cloud provider, or a string saying why there is none."""
-        if self.offline:
-            return "offline mode is on"
-        from localfirst.backends.factory import resolve_cloud
+        from localfirst.backends.factory import NoCloud, resolve_cloud
 
+        if self.offline:
+            return NoCloud("offline mode is on", "offline")
         try:
             return resolve_cloud(self.config.cloud, self.keys, offline=self.offline)
-        except UserError as exc:
-            return exc.message
+        except UserError as exc:  # the keyring refused, say
+            return NoCloud(exc.message, "error")
 
     def availability(self) -> Availability:
         choice = self.cloud_choice()

@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from localfirst.keys.store import KeyStore
 
 
+class NoCloud(str):
+    """Why no cloud can answer: the words for the user, and a `cause` front ends act on
+    ("offline", "no-key" or "error"). A str, so it is shown wherever a reason is."""
+
+    cause: str
+
+    def __new__(cls, reason: str, cause: str) -> NoCloud:
+        text = super().__new__(cls, reason)
+        text.cause = cause
+        return text
+
+
 def resolve_cloud(
     config: CloudConfig, keys: KeyStore, *, offline: bool = False
 ) -> CloudChoice | str:
@@ -27,14 +39,17 @@ def resolve_cloud(
     environment) is used, and with both present the first in the provider table.
     """
     if offline:
-        return "offline: no cloud requests (unset LOCALFIRST_OFFLINE or [network] offline)"
+        return NoCloud(
+            "offline: no cloud requests (unset LOCALFIRST_OFFLINE or [network] offline)",
+            "offline",
+        )
     candidates = [config.provider] if config.provider else list(PROVIDER_NAMES)
     for name in candidates:
         found = keys.get(name)
         spec = provider(name)
         if found.key and spec is not None:
             return CloudChoice(name, config.model or spec.default_model, found.source or "env")
-    return _no_key_reason(config.provider, keys)
+    return NoCloud(_no_key_reason(config.provider, keys), "no-key")
 
 
 def _no_key_reason(name: str, keys: KeyStore) -> str:

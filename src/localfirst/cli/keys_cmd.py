@@ -15,7 +15,7 @@ from typing import Any
 
 from localfirst.errors import UserError
 from localfirst.keys.store import KeyStore, check_provider, env_var_for
-from localfirst.providers import PROVIDER_NAMES
+from localfirst.providers import PROVIDER_NAMES, env_vars_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -23,7 +23,7 @@ def add_parser(subparsers: Any) -> None:
         "keys",
         help="store, list or delete cloud API keys (kept in the OS keyring)",
         description=(
-            "Cloud API keys live in the OS keyring. ANTHROPIC_API_KEY and OPENAI_API_KEY are "
+            f"Cloud API keys live in the OS keyring. {env_vars_text(' and ')} are "
             "read as a fallback and never written anywhere."
         ),
     )
@@ -104,7 +104,7 @@ def _list(keys: KeyStore) -> int:
     print(f"keyring: {keys.backend_description()}")
     if not keys.available:
         print(
-            "note: without a keyring, set ANTHROPIC_API_KEY / OPENAI_API_KEY in your "
+            f"note: without a keyring, set {env_vars_text()} in your "
             "environment (localfirst reads them and never writes them anywhere)"
         )
     return 0

@@ -18,6 +18,7 @@ from textual.signal import Signal
 from textual.theme import Theme
 
 from localfirst.errors import UserError
+from localfirst.providers import env_vars_text
 from localfirst.tui.chat_screen import ChatScreen
 from localfirst.tui.messages import ConfigChanged, KeysChanged, LocalModelChosen
 from localfirst.tui.themes import DEFAULT_THEME, bundled_themes_dir, load_themes
@@ -311,16 +312,15 @@ class LocalFirstApp(App[int]):
                 "off",
                 "keyring not answering",
                 f"the OS keyring gave no answer in {CLOUD_CHECK_TIMEOUT_S:g} s; replies stay "
-                "local; set ANTHROPIC_API_KEY or OPENAI_API_KEY, or check the Secret Service",
+                f"local; set {env_vars_text(' or ')}, or check the Secret Service",
             )
             return
         except Exception as exc:  # the check reports, it never crashes the app
             self.call_from_thread(self.set_status, "cloud", "off", "unavailable", str(exc))
             return
         if isinstance(choice, str):
-            short = "offline" if self.services.offline else "no API key"
-            if "key" not in choice and not self.services.offline:
-                short = "unavailable"
+            cause = getattr(choice, "cause", "error")
+            short = {"offline": "offline", "no-key": "no API key"}.get(cause, "unavailable")
             self.call_from_thread(self.set_status, "cloud", "off", short, choice)
         else:
             self.call_from_thread(self.set_status, "cloud", "ready", choice.label)

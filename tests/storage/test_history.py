@@ -229,3 +229,28 @@ def test_a_malformed_page_met_in_use_is_a_user_error_with_the_way_out(tmp_path) 
         history.list_conversations()
     assert "history.sqlite3 is damaged" in str(found.value)
     assert "localfirst history repair" in str(found.value)
+
+
+def test_conversations_page_newest_first_without_gaps_or_repeats(tmp_path: Path) -> None:
+    ticks = iter(range(1, 1000))
+    history = History(tmp_path / "h.sqlite3", clock=lambda: float(next(ticks)))
+    made = [history.create_conversation(f"chat {i}").id for i in range(25)]
+    seen, after = [], None
+    while page := history.list_conversations(10, after=after):
+        seen += [c.id for c in page]
+        after = page[-1]
+    assert seen == made[::-1]
+
+
+def test_titles_of_some_conversations(history: History) -> None:
+    first = history.create_conversation("First")
+    history.create_conversation("Second")
+    assert history.titles([first.id, 999]) == {first.id: "First"}
+    assert history.titles([]) == {}
+
+
+def test_search_lists_the_newest_hits_first(history: History) -> None:
+    conversation = history.create_conversation("Birds")
+    older = history.add_message(conversation.id, Role.USER, "a heron by the lake")
+    newer = history.add_message(conversation.id, Role.USER, "another heron today")
+    assert [m for _c, m, _s in history.search("heron")] == [newer.id, older.id]

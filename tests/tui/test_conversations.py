@@ -302,3 +302,21 @@ async def test_a_search_hit_inside_a_long_reply_opens_on_its_words_with_text_sho
         assert in_view and not any(s.frozen for s in in_view)  # rebuilt, not blank rows
         assert any("zebrafish" in s.text for s in in_view)  # the words searched for
         assert chat.scroll_y < chat.max_scroll_y  # not the end of the chat
+
+
+async def test_a_long_history_loads_the_chat_list_a_page_at_a_time(tui_services) -> None:
+    from localfirst.tui.widgets.sidebar import PAGE_SIZE
+
+    for number in range(PAGE_SIZE + 30):
+        tui_services.history.create_conversation(f"Chat {number}")
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        sidebar = app.chat_screen.sidebar
+        assert len(sidebar.titles) == PAGE_SIZE  # the first page only
+        assert sidebar.titles[0] == f"Chat {PAGE_SIZE + 29}"  # newest first
+        sidebar.list_view.focus()
+        sidebar.list_view.index = PAGE_SIZE - 1  # near the end: the next page comes
+        await settle(pilot)
+        assert len(sidebar.titles) == PAGE_SIZE + 30
+        assert sidebar.titles[-1] == "Chat 0"

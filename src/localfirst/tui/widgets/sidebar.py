@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from localfirst.types.messages import Conversation
 
 SEARCH_DELAY_S = 0.15
+# Conversations the list loads at a time; the next page loads as the cursor or the scroll
+# comes near the end, so a history of thousands of chats opens as fast as a short one.
+PAGE_SIZE = 100
+LOAD_AHEAD = 10
 SENSITIVE_MARK = "🔒"
 
 
@@ -130,6 +134,8 @@ class ConversationSidebar(Vertical):
         self.current_id: int | None = None
         self._search_timer: Timer | None = None
         self.query_text = ""
+        self._last_loaded: Conversation | None = None  # where the next page starts
+        self._all_loaded = False
 
     def compose(self) -> ComposeResult:
         yield Static("Chats", classes="sidebar-title")
@@ -149,7 +155,10 @@ class ConversationSidebar(Vertical):
         if self.query_text:
             await self._show_hits(self.query_text)
             return
-        items = [ConversationItem(c, c.id == current_id) for c in self.history.list_conversations()]
+        page = self.history.list_conversations(PAGE_SIZE)
+        self._last_loaded = page[-1] if page else None
+        self._all_loaded = len(page) < PAGE_SIZE
+        items = [ConversationItem(c, c.id == current_id) for c in page]
         await self.list_view.clear()
         await self.list_view.extend(items)
         # the cursor starts on the open chat, else on the newest
@@ -157,6 +166,29 @@ class ConversationSidebar(Vertical):
             (i for i, item in enumerate(items) if item.conversation_id == current_id),
             0 if items else None,
         )
+
+    async def load_more(self) -> None:
+        """The next page of older conversations, appended (while no search is shown)."""
+        if self.query_text or self._all_loaded or self._last_loaded is None:
+            return
+        page = self.history.list_conversations(PAGE_SIZE, after=self._last_loaded)
+        self._all_loaded = len(page) < PAGE_SIZE
+        if page:
+            self._last_loaded = page[-1]
+            await self.list_view.extend(ConversationItem(c, c.id == self.current_id) for c in page)
+
+    def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
+        index = self.list_view.index
+        if index is not None and index >= len(self.list_view) - LOAD_AHEAD:
+            self.call_later(self.load_more)
+
+    def on_mount(self) -> None:
+        self.watch(self.list_view, "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self) -> None:
+        view = self.list_view
+        if view.max_scroll_y and view.scroll_y >= view.max_scroll_y - LOAD_AHEAD:
+            self.call_later(self.load_more)
 
     @property
     def titles(self) -> list[str]:
@@ -180,10 +212,11 @@ class ConversationSidebar(Vertical):
         await self.reload(self.current_id)
 
     async def _show_hits(self, text: str) -> None:
-        titles = {c.id: c.title for c in self.history.list_conversations(limit=10_000)}
+        found = self.history.search(text, marks=HIT_MARKS)
+        titles = self.history.titles(sorted({conversation_id for conversation_id, _, _ in found}))
         hits = [
-            SearchHit(conversation_id, message_id, titles.get(conversation_id, ""), snippet)
-            for conversation_id, message_id, snippet in self.history.search(text, marks=HIT_MARKS)
+            SearchHit(conversation_id, message_id, titles[conversation_id], snippet)
+            for conversation_id, message_id, snippet in found
             if conversation_id in titles
         ]
         await self.list_view.clear()

@@ -21,13 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 RARE_WORD = "quetzalcoatlus"
 COMMON_WORD = "kettle"
 LONG_CHAT = 200
-WORDS = (
-    "the a of to and in is it that for on with as at by this from or an be are was have "
-    "garden river planning budget recipe travel weekend paint shelf bicycle lesson piano "
-    "window letter meeting project summary draft chapter question answer reason example "
-    "simple quick careful small large early late often never always sometimes because "
-    "sort list table chart number total average price cost time day week month year"
-).split()
+WORDS = [
+    line
+    for line in (Path(__file__).parent / "data" / "filler_words.txt").read_text().split("\n")
+    if line and not line.startswith("#")
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:

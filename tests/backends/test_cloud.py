@@ -7,11 +7,12 @@ provider's wire format and fails on command.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 
 import pytest
 
-from fakes.cloud_backends import ask, collect, conversation, make_backend
+from fakes.cloud_backends import TEST_MODELS, ask, collect, conversation, make_backend
 from fakes.keys import fake_api_key
 from fakes.provider_server import Reply
 from localfirst.backends.cloud import CloudChoice, redact, retries_within
@@ -21,7 +22,7 @@ from localfirst.errors import CloudError
 from localfirst.providers import DEFAULT_MODELS
 from localfirst.session.chat import FALLBACK_KINDS
 from localfirst.types.backend import CancelToken, GenerationParams
-from localfirst.types.events import Done, TextDelta
+from localfirst.types.events import Done, Sent, TextDelta
 
 
 @pytest.fixture(params=["anthropic", "openai"])
@@ -236,9 +237,10 @@ async def test_a_consumer_that_stops_reading_closes_the_stream(server):
     server.enqueue(Reply.stall(30, after_chunks=1))
     backend = make_backend(server, timeout=60.0)
     stream = backend.stream(conversation("Hi"), GenerationParams(), CancelToken())
+    sent = await anext(stream)  # the record of what is leaving, before the request goes
     first = await anext(stream)
     await stream.aclose()  # must not hang on the stalled HTTP stream
-    assert isinstance(first, TextDelta)
+    assert isinstance(sent, Sent) and isinstance(first, TextDelta)
 
 
 # the key never shows
@@ -340,3 +342,13 @@ def test_build_without_a_key_is_a_user_error(fail_keys, monkeypatch):
     with pytest.raises(CloudError, match="no openai API key") as caught:
         build_cloud_backend(CloudConfig(), fail_keys, CloudChoice("openai", "gpt-5.4", "env"))
     assert "localfirst keys set openai" in str(caught.value)
+
+
+async def test_the_sent_record_is_the_body_the_server_received(server):
+    server.enqueue(Reply.text("Hi"))
+    result = await ask(make_backend(server))
+    [sent] = result.sent
+    assert (
+        sent.target == "cloud" and sent.model == f"{server.provider}/{TEST_MODELS[server.provider]}"
+    )
+    assert sent.request == json.loads(server.last_request.raw_body)

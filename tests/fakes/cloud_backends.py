@@ -11,7 +11,7 @@ from fakes.provider_server import FakeProviderServer
 from localfirst.backends.cloud import CloudBackend, CloudChoice
 from localfirst.config import CloudConfig
 from localfirst.types.backend import CancelToken, GenerationParams
-from localfirst.types.events import BackendEvent, Done, StreamError, TextDelta, Usage
+from localfirst.types.events import BackendEvent, Done, Sent, StreamError, TextDelta, Usage
 from localfirst.types.messages import ChatMessage, Role
 
 # Fast failure handling for tests; a test that needs more sets its own.
@@ -51,6 +51,7 @@ def conversation(*turns: str, system: str = "You are terse.") -> list[ChatMessag
 @dataclass
 class Collected:
     events: list[BackendEvent] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -82,6 +83,9 @@ async def collect(
     """All events of `stream`; with `cancel_after_text`, cancel it at the first text."""
     collected = Collected()
     async for event in stream:
+        if isinstance(event, Sent):  # the record of what left, kept apart from the reply
+            collected.sent.append(event)
+            continue
         collected.events.append(event)
         if cancel_after_text is not None and isinstance(event, TextDelta):
             cancel_after_text.cancel()

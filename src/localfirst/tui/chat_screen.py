@@ -658,10 +658,8 @@ class ChatScreen(Screen):
     @work(group="export", exclusive=True, exit_on_error=False)
     async def ask_export(self, conversation_id: int | None, fmt: str) -> Path | None:
         """Ask where to save (suggesting the documents folder), then write; never overwrites."""
-        conversation_id = conversation_id or self._current_id()
-        conversation = conversation_id and self.services.history.get_conversation(conversation_id)
-        if not conversation:
-            self.notify("Open a chat to export it", severity="warning")
+        conversation = self._conversation_to_export(conversation_id)
+        if conversation is None:
             return None
         folder = default_export_dir(self.services.config.tui.export_dir)
         kind = "Markdown" if fmt == "md" else "JSON"
@@ -690,12 +688,19 @@ class ChatScreen(Screen):
         self.notify(f"Exported to {path}", timeout=6)
         return path
 
-    def export(self, conversation_id: int | None, fmt: str) -> Path | None:
-        """Write the chat into the suggested folder at once, under a free name."""
+    def _conversation_to_export(self, conversation_id: int | None):
+        """The chat to export (the open one when no id is given), or None and a notice."""
         conversation_id = conversation_id or self._current_id()
         conversation = conversation_id and self.services.history.get_conversation(conversation_id)
         if not conversation:
             self.notify("Open a chat to export it", severity="warning")
+            return None
+        return conversation
+
+    def export(self, conversation_id: int | None, fmt: str) -> Path | None:
+        """Write the chat into the suggested folder at once, under a free name."""
+        conversation = self._conversation_to_export(conversation_id)
+        if conversation is None:
             return None
         folder = default_export_dir(self.services.config.tui.export_dir)
         try:

@@ -48,7 +48,7 @@ async def test_adding_a_key_stores_it_in_the_keyring_and_enables_the_cloud(
         assert screen.key_status_text("anthropic") == "no key"
         screen.query_one("#key-anthropic").value = FAKE_KEY
         assert FAKE_KEY not in app.export_screenshot()  # the box is masked
-        await pilot.click("#save-key-anthropic")
+        assert await pilot.click("#save-key-anthropic")  # it landed on the button
         await settle(pilot)
         assert secret_service_keys.get("anthropic").source == "keyring"
         assert screen.query_one("#key-anthropic").value == ""
@@ -59,6 +59,28 @@ async def test_adding_a_key_stores_it_in_the_keyring_and_enables_the_cloud(
         await settle(pilot)
         assert not secret_service_keys.get("anthropic").found
         assert app.chat_screen.status_bar.status_text("cloud").startswith("off: no API key")
+
+
+async def test_a_download_offer_arriving_late_never_switches_away_from_the_open_tab(
+    tui_services,
+) -> None:
+    from textual.widgets import TabbedContent
+
+    from localfirst.tui.downloads import DownloadOffer
+    from localfirst.tui.widgets.model_installer import ModelInstaller
+
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_settings(pilot, "cloud")
+        screen.query_one("#save-key-anthropic").focus()
+        await pilot.pause()
+        # the hardware probe answers after the user is already on the Cloud tab
+        offer = DownloadOffer("gemma-3-1b", "Gemma 3 1B", 800_000_000, "fits this machine")
+        screen.query_one(ModelInstaller)._show_offer(offer)
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "cloud"
+        assert screen.focused is screen.query_one("#save-key-anthropic")
 
 
 async def test_without_a_keyring_saving_a_key_says_how_to_use_the_env_variable(

@@ -37,7 +37,7 @@ class OnboardingScreen(ModalScreen[bool]):
     def __init__(self, services: Services) -> None:
         super().__init__(classes="dialog-screen", id="onboarding")
         self.services = services
-        self.installer = ModelInstaller(services, id="installer")
+        self.installer = ModelInstaller(services, id="installer", takes_focus=True)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):

@@ -50,9 +50,15 @@ class ModelInstaller(Vertical):
             super().__init__()
             self.text = text
 
-    def __init__(self, services: Services, *, id: str | None = None) -> None:
+    def __init__(
+        self, services: Services, *, id: str | None = None, takes_focus: bool = False
+    ) -> None:
+        """`takes_focus`: move the focus to the primary action once it is known (onboarding).
+        In settings it sits in a tab, and focusing into a tab the user is not looking at would
+        switch to it, away from the one they opened."""
         super().__init__(id=id, classes="model-installer")
         self.services = services
+        self.takes_focus = takes_focus
         self.offer: DownloadOffer | None = None
         self.cancel = threading.Event()
         self.downloaded = 0  # bytes, as last reported
@@ -133,6 +139,8 @@ class ModelInstaller(Vertical):
         self._say("#download-status", f"{offer.title}: {offer.reason}.")
         focused = self.screen.focused
         path_box = self.query_one("#gguf-path", Input)
+        if not self.takes_focus:
+            return
         if (
             focused is None
             or isinstance(focused, Button)
@@ -144,7 +152,8 @@ class ModelInstaller(Vertical):
         """No download to offer (offline, or no preset fits): import comes first."""
         self.query_one("#download", Button).display = False
         self.query_one("#download-status", Static).update(text + ". Import a .gguf file below.")
-        self.query_one("#gguf-path", Input).focus()
+        if self.takes_focus:
+            self.query_one("#gguf-path", Input).focus()
 
     def start_download(self) -> None:
         if self.offer is None:

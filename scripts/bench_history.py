@@ -6,7 +6,8 @@ The large history is scripts/make_history.py's (10,000 conversations of 20 messa
 200); it is written once into --work and reused. The TUI rows run the real app headless
 (Textual's pilot, no model or gate loading: `background_work=False`), each measured several
 times and reported as the median. The routing rows use the real privacy gate and scorer, in
-a fresh gate each time, as after a restart: turn 200's payload holds 199 earlier turns.
+a fresh gate each time, as after a restart: turn 200's payload holds 199 earlier turns, whose
+findings the history kept when they were first routed.
 
     .venv/bin/python scripts/bench_history.py [--work /tmp/localfirst-bench-history] [--runs 5]
 """
@@ -83,17 +84,28 @@ def search_rows(history_db: Path, runs: int) -> dict[str, float]:
 
 
 def routing_rows(folder: Path, long_chat: int, runs: int) -> dict[str, float]:
-    """Route turn 1 and turn 200 of the long chat, each with a gate built afresh."""
+    """Route a new prompt as turn 1 of a chat and as turn 200 of the long chat, each with a
+    gate built afresh, as after a restart.
+
+    The long chat's first 198 turns are routed once beforehand, as the app did while the chat
+    went on (that stores their findings in the history); the new prompt's stored findings are
+    dropped before each run, so both rows analyse exactly one new message."""
     from localfirst.types.messages import ChatMessage, Role
+    from localfirst.types.verdict import text_digest
 
     services = services_for(folder)
     messages = services.history.messages(long_chat)
     turns = [m.as_chat() for m in messages]
     system = [ChatMessage(Role.SYSTEM, "You are a helpful assistant.")]
-    payloads = {"route turn 1": system + turns[:1], "route turn 200": system + turns[:199]}
+    new_prompt = turns[198]
+    services.router.route(system + turns[:198])  # the chat so far, as it was routed
+    payloads = {"route turn 1": [*system, new_prompt], "route turn 200": system + turns[:199]}
     rows: dict[str, list[float]] = {label: [] for label in payloads}
     for _ in range(runs):
         for label, payload in payloads.items():
+            services.history.db.execute(
+                "DELETE FROM gate_findings WHERE digest = ?", (text_digest(new_prompt.content),)
+            )
             services.__dict__.pop("router", None)  # a new router and gate: as after a restart
             router = services.router
             router.warm_up()  # loading spaCy is not the question here

@@ -6,6 +6,8 @@ gate and scorer load only when something asks for them.
 
 from __future__ import annotations
 
+import logging
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from localfirst.routing.router import Router
     from localfirst.storage.history import History
 
+log = logging.getLogger(__name__)
 
 # The smallest context of the cloud models localfirst offers (Claude and GPT models of 2025
 # on hold 200,000 tokens or more); a prompt longer than this fits no model at all.
@@ -48,6 +51,8 @@ class Services:
         self._cloud_backends: dict[str, CloudBackend] = {}
         self._retired: list[CloudBackend] = []
         self.notices: list[str] = []  # things the front end must tell the user once
+        self._history: History | None = None
+        self._history_lock = threading.Lock()
 
     def reconfigure(self, config: Config) -> set[str]:
         """Take a changed config and rebuild what depends on what changed; returns the parts
@@ -99,15 +104,20 @@ class Services:
 
     @cached_property
     def history(self) -> History:
-        from localfirst.storage.history import History
+        # the gate's loader thread may ask at the same moment as the UI: one History only
+        with self._history_lock:
+            if self._history is None:
+                from localfirst.storage.history import History
 
-        history = History(self.paths.history_db)
-        if history.moved_aside is not None:
-            self.notices.append(
-                f"the history file {self.paths.history_db} was damaged: it was moved aside as "
-                f"{history.moved_aside.name} (nothing was deleted) and a fresh history was started"
-            )
-        return history
+                history = History(self.paths.history_db)
+                if history.moved_aside is not None:
+                    self.notices.append(
+                        f"the history file {self.paths.history_db} was damaged: it was moved "
+                        f"aside as {history.moved_aside.name} (nothing was deleted) and a fresh "
+                        "history was started"
+                    )
+                self._history = history
+            return self._history
 
     @cached_property
     def keys(self) -> KeyStore:
@@ -129,7 +139,18 @@ class Services:
     def _build_gate(self):
         from localfirst.privacy.gate import PrivacyGate
 
-        return PrivacyGate.build(self.config.privacy, offline=self.offline)
+        return PrivacyGate.build(
+            self.config.privacy, offline=self.offline, store=self._findings_store()
+        )
+
+    def _findings_store(self) -> History | None:
+        """The history keeps the gate's findings across restarts; without a usable history
+        file the gate still runs, it only analyses earlier turns again."""
+        try:
+            return self.history
+        except Exception as exc:  # a damaged or unwritable history must not stop the gate
+            log.warning("no stored findings: %s", exc)
+            return None
 
     @staticmethod
     def _build_scorer():

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import sys
+import threading
+from collections import OrderedDict
 
 import pytest
 
 from localfirst.config import PrivacyConfig
 from localfirst.errors import UserError
 from localfirst.privacy import recognizers
-from localfirst.privacy.gate import PrivacyGate
+from localfirst.privacy.gate import PrivacyGate, gate_fingerprint
 from localfirst.routing.router import Router
+from localfirst.storage.history import History
 from localfirst.types.decision import Availability, Target
 from localfirst.types.messages import ChatMessage, Role
 
@@ -320,3 +324,54 @@ def test_code_heavy_prompts_pass(gate: PrivacyGate, text: str) -> None:
 def test_a_transcript_labels_its_speakers(gate: PrivacyGate) -> None:
     text = "Anna: Did you call the bank?\nMarek: Not yet, tomorrow."
     assert gate.check_text(text).sensitive_types == ["PERSON"]
+
+
+def _restarted(gate: PrivacyGate, store) -> PrivacyGate:
+    """The same loaded parts with an empty memory, as a new process would have them (building
+    a second gate from scratch would cost seconds and test nothing more)."""
+    fresh = copy.copy(gate)
+    fresh._cache = OrderedDict()
+    fresh._lock = threading.Lock()
+    fresh._store = store
+    return fresh
+
+
+def test_after_a_restart_earlier_turns_come_from_the_history(
+    gate: PrivacyGate, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = History(tmp_path / "history.sqlite3")
+    turns = [ChatMessage(Role.USER, "Mail the recipe to lena.hoffmann@mailbox.org please")] + [
+        ChatMessage(Role.USER, f"Step {i} of the sourdough method?") for i in range(4)
+    ]
+    before = _restarted(gate, store).check_payload(turns[:4])
+    analysed: list[str] = []
+    after = _restarted(gate, store)
+    real_find = after._find
+    monkeypatch.setattr(after, "_find", lambda text: analysed.append(text) or real_find(text))
+    verdict = after.check_payload(turns)
+    assert analysed == [turns[-1].content]
+    assert verdict.sensitive_types == before.sensitive_types == ["EMAIL_ADDRESS"]
+    assert "EMAIL_ADDRESS in turn 0" in verdict.reasons
+
+
+def test_a_changed_rule_or_setting_reads_nothing_stored_under_the_old_one() -> None:
+    base = PrivacyConfig(spacy_model=TEST_SPACY_MODEL)
+    fingerprint = gate_fingerprint(base, "en_core_web_sm 3.8.0")
+    assert fingerprint == gate_fingerprint(base, "en_core_web_sm 3.8.0")
+    assert fingerprint != gate_fingerprint(base, "en_core_web_lg 3.8.0")
+    denied = PrivacyConfig(spacy_model=TEST_SPACY_MODEL, deny_terms=["bluefin"])
+    assert fingerprint != gate_fingerprint(denied, "en_core_web_sm 3.8.0")
+
+
+class _BrokenStore:
+    def load_findings(self, fingerprint, digests):
+        raise OSError("disk I/O error")
+
+    def save_findings(self, fingerprint, entries):
+        raise OSError("disk I/O error")
+
+
+def test_a_failing_store_costs_time_never_a_verdict(gate: PrivacyGate) -> None:
+    verdict = _restarted(gate, _BrokenStore()).check_text("Email me at lena.hoffmann@mailbox.org")
+    assert verdict.error is None
+    assert verdict.sensitive_types == ["EMAIL_ADDRESS"]

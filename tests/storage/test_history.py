@@ -254,3 +254,31 @@ def test_search_lists_the_newest_hits_first(history: History) -> None:
     older = history.add_message(conversation.id, Role.USER, "a heron by the lake")
     newer = history.add_message(conversation.id, Role.USER, "another heron today")
     assert [m for _c, m, _s in history.search("heron")] == [newer.id, older.id]
+
+
+def test_the_gates_findings_survive_a_reopen_and_leave_with_their_chat(tmp_path: Path) -> None:
+    from localfirst.types.verdict import Category, Finding, text_digest
+
+    path = tmp_path / "history.db"
+    history = History(path)
+    conv = history.create_conversation("travel")
+    history.add_message(conv.id, Role.USER, "Call me on the landline tonight")
+    phone = Finding("PHONE_NUMBER", 11, 19, 0.75, rule="phone", category=Category.PERSONAL)
+    digest = text_digest("Call me on the landline tonight")
+    history.save_findings("rules-v1", {digest: [phone]})
+    history.close()
+
+    reopened = History(path)
+    assert reopened.load_findings("rules-v1", [digest, "unknown"]) == {digest: (phone,)}
+    assert reopened.load_findings("rules-v2", [digest]) == {}  # another rule set reads nothing
+    reopened.delete_conversation(conv.id)
+    assert reopened.load_findings("rules-v1", [digest]) == {}
+    reopened.close()
+
+
+def test_many_findings_load_in_one_call(history: History) -> None:
+    from localfirst.types.verdict import text_digest
+
+    entries = {text_digest(f"turn {i}"): [] for i in range(1_200)}  # more than one query holds
+    history.save_findings("rules", entries)
+    assert len(history.load_findings("rules", list(entries))) == 1_200

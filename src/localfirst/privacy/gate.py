@@ -8,11 +8,14 @@ reported but do not. Findings carry types and spans, never the matched text.
 
 Building the gate is the slow part (spaCy, Presidio and the name lexicons load once, a second
 or two); each check then runs one spaCy pass (NER only) and the rules, and unchanged earlier
-turns are served from a bounded cache.
+turns are served from a bounded cache, and from the history file after a restart (each
+message's findings filed under the gate's fingerprint: its rules, data files and settings).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import threading
@@ -29,7 +32,13 @@ from localfirst.privacy.identifiers import find_identifiers
 from localfirst.privacy.placeholders import clearance
 from localfirst.text.normalize import canonicalize
 from localfirst.types.messages import ChatMessage, Role
-from localfirst.types.verdict import Category, Finding, GateVerdict
+from localfirst.types.verdict import (
+    Category,
+    Finding,
+    FindingsStore,
+    GateVerdict,
+    text_digest,
+)
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -91,6 +100,7 @@ class PrivacyGate:
         knowledge: NameKnowledge,
         config: PrivacyConfig,
         ner_model: NerModel | None = None,
+        store: FindingsStore | None = None,
     ) -> None:
         self._analyzer = analyzer
         self._ner_model = ner_model
@@ -107,12 +117,19 @@ class PrivacyGate:
         self._allow = {t.strip().lower() for t in config.allow_terms if t.strip()}
         self._cache: OrderedDict[str, _Analysis] = OrderedDict()
         self._lock = threading.Lock()
+        self._store = store
+        self.fingerprint = gate_fingerprint(config, self.pipeline_description)
 
     # -- construction ---------------------------------------------------------------------------
 
     @classmethod
     def build(
-        cls, config: PrivacyConfig, *, offline: bool = False, cache_dir: Path | None = None
+        cls,
+        config: PrivacyConfig,
+        *,
+        offline: bool = False,
+        cache_dir: Path | None = None,
+        store: FindingsStore | None = None,
     ) -> PrivacyGate:
         """Load spaCy and Presidio (the slow part); a UserError says how to fix a missing pipeline."""
         from localfirst.privacy.analyzer import build_analyzer
@@ -132,7 +149,7 @@ class PrivacyGate:
             from localfirst.privacy.ner_model import load_ner_model
 
             ner_model = load_ner_model(config.ner_model)
-        return cls(analyzer, pipeline, knowledge, config, ner_model)
+        return cls(analyzer, pipeline, knowledge, config, ner_model, store)
 
     @property
     def pipeline_description(self) -> str:
@@ -149,17 +166,16 @@ class PrivacyGate:
     def check_payload(self, messages: Sequence[ChatMessage]) -> GateVerdict:
         """Judge every message that would be sent; the last one is the prompt."""
         try:
+            analyses = self._analyses([message.content for message in messages])
             findings: list[Finding] = []
             turn = 0
-            for index, message in enumerate(messages):
+            for index, (message, analysis) in enumerate(zip(messages, analyses, strict=True)):
                 if message.role is Role.SYSTEM:
                     source = "system"
                 else:
                     source = "prompt" if index == len(messages) - 1 else f"turn {turn}"
                     turn += 1
-                findings.extend(
-                    replace(f, source=source) for f in self._analyze(message.content).findings
-                )
+                findings.extend(replace(f, source=source) for f in analysis.findings)
         except Exception as exc:  # fail closed: the caller keeps the payload local
             log.exception("privacy gate failed")
             return GateVerdict.failed(f"privacy gate failed: {type(exc).__name__}: {exc}")
@@ -167,18 +183,54 @@ class PrivacyGate:
 
     # -- analysis of one message ----------------------------------------------------------------
 
-    def _analyze(self, text: str) -> _Analysis:
+    def _analyses(self, texts: list[str]) -> list[_Analysis]:
+        """Each text's analysis: from memory, else from the store, else analysed now (and then
+        kept in both). Only texts seen under no current fingerprint cost a spaCy pass."""
+        known: dict[str, _Analysis] = {}
         with self._lock:
-            cached = self._cache.get(text)
-            if cached is not None:
+            for text in texts:
+                cached = self._cache.get(text)
+                if cached is not None:
+                    self._cache.move_to_end(text)
+                    known[text] = cached
+        missing = list(dict.fromkeys(t for t in texts if t not in known and t.strip()))
+        for text, findings in self._load_stored(missing).items():
+            known[text] = _Analysis(findings)
+        fresh: dict[str, _Analysis] = {}
+        for text in dict.fromkeys(texts):
+            if text not in known:
+                analysis = _Analysis(tuple(self._find_windowed(text))) if text.strip() else _NONE
+                known[text] = fresh[text] = analysis
+        self._save_stored({t: a for t, a in fresh.items() if t.strip()})
+        with self._lock:
+            for text in dict.fromkeys(texts):
+                self._cache[text] = known[text]
                 self._cache.move_to_end(text)
-                return cached
-        analysis = _Analysis(tuple(self._find_windowed(text))) if text.strip() else _Analysis(())
-        with self._lock:
-            self._cache[text] = analysis
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return analysis
+        return [known[text] for text in texts]
+
+    def _load_stored(self, texts: list[str]) -> dict[str, tuple[Finding, ...]]:
+        """The store's findings for `texts`; a store that fails only costs time (the texts
+        are then analysed), never a verdict."""
+        if self._store is None or not texts:
+            return {}
+        digests = {text_digest(text): text for text in texts}
+        try:
+            stored = self._store.load_findings(self.fingerprint, list(digests))
+        except Exception:
+            log.warning("stored findings could not be read; analysing again", exc_info=True)
+            return {}
+        return {digests[d]: findings for d, findings in stored.items() if d in digests}
+
+    def _save_stored(self, fresh: dict[str, _Analysis]) -> None:
+        if self._store is None or not fresh:
+            return
+        entries = {text_digest(text): analysis.findings for text, analysis in fresh.items()}
+        try:
+            self._store.save_findings(self.fingerprint, entries)
+        except Exception:
+            log.warning("findings could not be stored; they stay in memory", exc_info=True)
 
     def _find_windowed(self, text: str) -> list[Finding]:
         """Long text is read in overlapping windows, so time grows linearly and memory stays
@@ -290,6 +342,39 @@ class PrivacyGate:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+_NONE = _Analysis(())
+
+
+def gate_fingerprint(config: PrivacyConfig, pipeline: str) -> str:
+    """What a stored finding depends on: this package's rules and data files, the text
+    normaliser, the detectors' versions, the pipeline, and the privacy settings. Hashing the
+    files themselves (about 1 ms) means an edited rule can never be answered by an old finding,
+    without anyone having to remember to bump a version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    text_package = here.parent / "text"
+    files = sorted(
+        [*here.glob("*.py"), *(here / "data").glob("*"), *text_package.rglob("*.py")],
+        key=lambda p: str(p.relative_to(here.parent)),
+    )
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(here.parent)).encode())
+            digest.update(path.read_bytes())
+    settings = {
+        "pipeline": pipeline,
+        "packages": {n: version(n) for n in ("presidio-analyzer", "spacy", "detect-secrets")},
+        "deny": sorted(config.deny_terms),
+        "allow": sorted(config.allow_terms),
+        "thresholds": sorted((k.upper(), float(v)) for k, v in config.thresholds.items()),
+        "ner_model": config.ner_model,
+    }
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
 
 
 def _finding(result: RecognizerResult) -> Finding:

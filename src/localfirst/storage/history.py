@@ -17,6 +17,7 @@ from pathlib import Path
 
 from localfirst.errors import UserError
 from localfirst.types.messages import Conversation, MessageStatus, Role, StoredMessage
+from localfirst.types.verdict import Finding, findings_from_json, findings_to_json, text_digest
 
 # Each migration takes the schema from version i to i + 1. Never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -66,7 +67,19 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX conversations_by_update ON conversations(updated_at DESC, id DESC);
     """,
+    # 3 -> 4: the privacy gate's findings per message text (types and spans, never values),
+    # so routing turn 200 after a restart analyses only the new prompt
+    """
+    CREATE TABLE gate_findings (
+        digest TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        PRIMARY KEY (digest, fingerprint)
+    ) WITHOUT ROWID;
+    """,
 ]
+# SQLite's default limit on host parameters is 999 in older builds
+_PARAMETERS_PER_QUERY = 500
 
 SCHEMA_VERSION = len(MIGRATIONS)
 DAMAGED_SUFFIX = ".damaged-"
@@ -266,6 +279,10 @@ class History:
     def delete_conversation(self, conversation_id: int) -> None:
         with self.db:
             self.db.execute("BEGIN")
+            contents = self.db.execute(
+                "SELECT content FROM messages WHERE conversation_id = ?", (conversation_id,)
+            ).fetchall()
+            self._forget_findings([row[0] for row in contents])
             self.db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
             self.db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
@@ -372,7 +389,48 @@ class History:
 
     @_locked
     def delete_message(self, message_id: int) -> None:
-        self.db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+        with self.db:
+            self.db.execute("BEGIN")
+            row = self.db.execute(
+                "SELECT content FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is not None:
+                self._forget_findings([row[0]])
+            self.db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+
+    # the privacy gate's stored findings (the gate's FindingsStore)
+
+    @_locked
+    def load_findings(self, fingerprint: str, digests: list[str]) -> dict[str, tuple[Finding, ...]]:
+        found: dict[str, tuple[Finding, ...]] = {}
+        for start in range(0, len(digests), _PARAMETERS_PER_QUERY):
+            chunk = digests[start : start + _PARAMETERS_PER_QUERY]
+            rows = self.db.execute(
+                f"""SELECT digest, findings FROM gate_findings
+                    WHERE fingerprint = ? AND digest IN ({",".join("?" * len(chunk))})""",
+                (fingerprint, *chunk),
+            ).fetchall()
+            found.update((row[0], findings_from_json(row[1])) for row in rows)
+        return found
+
+    @_locked
+    def save_findings(self, fingerprint: str, entries) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO gate_findings (digest, fingerprint, findings)"
+                " VALUES (?, ?, ?)",
+                [(d, fingerprint, findings_to_json(f)) for d, f in entries.items()],
+            )
+
+    def _forget_findings(self, contents: list[str]) -> None:
+        """A deleted message's text leaves no trace, not even the digest of its findings."""
+        digests = [text_digest(text) for text in contents]
+        for start in range(0, len(digests), _PARAMETERS_PER_QUERY):
+            chunk = digests[start : start + _PARAMETERS_PER_QUERY]
+            self.db.execute(
+                f"DELETE FROM gate_findings WHERE digest IN ({','.join('?' * len(chunk))})", chunk
+            )
 
     @_locked
     def messages(self, conversation_id: int) -> list[StoredMessage]:

@@ -6,8 +6,12 @@ Findings carry types and spans, never the matched values, so they are safe to lo
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 class Category(StrEnum):
@@ -62,3 +66,42 @@ class GateVerdict:
     @classmethod
     def failed(cls, error: str) -> GateVerdict:
         return cls(error=error)
+
+
+def text_digest(text: str) -> str:
+    """The key a message's stored findings are filed under (its text is never stored twice)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def findings_to_json(findings: Sequence[Finding]) -> str:
+    """One message's findings as the history stores them (types and spans, never values)."""
+    return json.dumps([{**f.as_dict(), "category": f.category.value} for f in findings])
+
+
+def findings_from_json(raw: str) -> tuple[Finding, ...]:
+    return tuple(
+        Finding(
+            type=item["type"],
+            start=int(item["start"]),
+            end=int(item["end"]),
+            score=float(item["score"]),
+            source=item["source"],
+            sensitive=bool(item["sensitive"]),
+            rule=item["rule"],
+            category=Category(item["category"]),
+        )
+        for item in json.loads(raw)
+    )
+
+
+class FindingsStore(Protocol):
+    """Where the gate keeps each message's findings across restarts (the history file).
+
+    Keys are `text_digest`s, filed under the gate's fingerprint (its rules and settings), so a
+    changed rule or setting reads nothing that was found under the old one."""
+
+    def load_findings(
+        self, fingerprint: str, digests: Sequence[str]
+    ) -> dict[str, tuple[Finding, ...]]: ...
+
+    def save_findings(self, fingerprint: str, entries: Mapping[str, Sequence[Finding]]) -> None: ...

@@ -320,3 +320,73 @@ async def test_a_long_history_loads_the_chat_list_a_page_at_a_time(tui_services)
         await settle(pilot)
         assert len(sidebar.titles) == PAGE_SIZE + 30
         assert sidebar.titles[-1] == "Chat 0"
+
+
+def long_chat(history, pairs: int = 100) -> tuple[int, list[int]]:
+    """A chat of `pairs` short questions and answers; returns its id and its message ids."""
+    conversation = history.create_conversation("Long talk")
+    ids = []
+    for n in range(pairs):
+        ids.append(history.add_message(conversation.id, Role.USER, f"Question {n}?").id)
+        ids.append(history.add_message(conversation.id, Role.ASSISTANT, f"Answer {n}.").id)
+    return conversation.id, ids
+
+
+def mounted_ids(chat) -> list[int]:
+    return [block.message_id for block in chat.query("UserMessage, AssistantMessage")]
+
+
+async def test_a_long_chat_opens_one_page_at_its_end_and_loads_earlier_pages_in_place(
+    tui_services,
+) -> None:
+    from localfirst.tui.widgets.chat_view import MoreMessages
+
+    conversation_id, ids = long_chat(tui_services.history, pairs=40)
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        chat = app.chat_screen.chat
+        await app.chat_screen.open_conversation(conversation_id)
+        await settle(pilot)
+        shown = mounted_ids(chat)
+        assert shown == ids[-len(shown) :] and 10 < len(shown) < 40  # the end, a page of it
+        [marker] = chat.query(MoreMessages)
+        assert marker.count == len(ids) - len(shown)
+        assert chat.scroll_y == chat.max_scroll_y
+        first = chat.query_one(f"#msg-{shown[0]}")
+        chat.scroll_home(animate=False, immediate=True)  # reach the top: the page above comes
+        await settle(pilot)
+        await pilot.pause(0.1)
+        more = mounted_ids(chat)
+        assert len(more) > len(shown) and more[-len(shown) :] == shown
+        assert first.region.overlaps(chat.region)  # what was on screen stayed there
+        while chat.query(MoreMessages):
+            chat.scroll_home(animate=False, immediate=True)
+            await settle(pilot)
+            await pilot.pause(0.1)
+        assert mounted_ids(chat) == ids
+
+
+async def test_a_search_hit_early_in_a_long_chat_opens_there_and_a_new_turn_goes_at_the_end(
+    tui_services,
+) -> None:
+    from localfirst.tui.widgets.chat_view import MoreMessages
+
+    conversation_id, ids = long_chat(tui_services.history)
+    [(_, hit, _)] = tui_services.history.search("Question 3")[-1:]  # the oldest of the hits
+    assert hit == ids[6]
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        chat = app.chat_screen.chat
+        await app.chat_screen.open_conversation(conversation_id, hit, "Question 3")
+        await settle(pilot)
+        shown = mounted_ids(chat)
+        assert hit in shown and ids[-1] not in shown
+        assert [m.earlier for m in chat.query(MoreMessages)] == [True, False]
+        assert chat.query_one(f"#msg-{hit}").region.overlaps(chat.region)
+        await chat.add_user("One more question")
+        await settle(pilot)
+        shown = mounted_ids(chat)
+        assert shown[-2:] == [ids[-1], None]  # the chat's end, then the new turn
+        assert [m.earlier for m in chat.query(MoreMessages)] == [True]

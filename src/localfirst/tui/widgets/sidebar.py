@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SEARCH_DELAY_S = 0.15
 # Conversations the list loads at a time; the next page loads as the cursor or the scroll
 # comes near the end, so a history of thousands of chats opens as fast as a short one.
-PAGE_SIZE = 100
+PAGE_SIZE = 40
 LOAD_AHEAD = 10
 SENSITIVE_MARK = "🔒"
 

@@ -72,7 +72,7 @@ async def test_full_text_search_finds_a_message_and_opens_it(tui_services) -> No
         await pilot.press("ctrl+f")
         await pilot.press(*"boil", "enter")
         await pilot.pause()
-        [hit] = list(screen.sidebar.list_view.query(SearchHit))
+        [hit] = [item for item in screen.sidebar.items if isinstance(item, SearchHit)]
         assert hit.conversation_id == wanted
         # the matched word is highlighted, not bracketed (issue 16: no raw "[boil]" markers)
         assert [hit.snippet[a:b].lower() for a, b in hit.matches] == ["boil"]
@@ -164,7 +164,11 @@ async def test_a_chat_that_turns_private_shows_its_lock_at_once(tui_services) ->
         screen = app.chat_screen
 
         def locked() -> list[bool]:
-            return [item.sensitive for item in screen.sidebar.list_view.query(ConversationItem)]
+            return [
+                item.sensitive
+                for item in screen.sidebar.items
+                if isinstance(item, ConversationItem)
+            ]
 
         assert locked() == [False]
         await send(pilot, "My number is 0176 2345 6789, remind me to call")
@@ -316,7 +320,7 @@ async def test_a_long_history_loads_the_chat_list_a_page_at_a_time(tui_services)
         assert len(sidebar.titles) == PAGE_SIZE  # the first page only
         assert sidebar.titles[0] == f"Chat {PAGE_SIZE + 29}"  # newest first
         sidebar.list_view.focus()
-        sidebar.list_view.index = PAGE_SIZE - 1  # near the end: the next page comes
+        sidebar.list_view.highlighted = PAGE_SIZE - 1  # near the end: the next page comes
         await settle(pilot)
         assert len(sidebar.titles) == PAGE_SIZE + 30
         assert sidebar.titles[-1] == "Chat 0"

@@ -2,6 +2,10 @@
 
 The sidebar only shows and reports: opening, renaming and deleting are the chat screen's
 work, so the list never holds history state of its own beyond what it displays.
+
+The list is one `OptionList`, which draws its lines itself, not a widget per chat: Textual
+lays out every widget on each pass, so a `ListView` of 40 chats cost about 0.5 s to show here
+and a little on every frame after (scripts/bench_history.py).
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Input, Label, ListItem, ListView, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from localfirst.text.terminal import for_terminal, one_line_for_terminal
 
@@ -30,34 +36,32 @@ LOAD_AHEAD = 10
 SENSITIVE_MARK = "🔒"
 
 
-class ConversationItem(ListItem):
+class ConversationItem(Option):
+    """One chat: its title on one line, 🔒 when it holds private data, bold when open."""
+
     def __init__(self, conversation: Conversation, current: bool) -> None:
-        super().__init__(classes="current" if current else "")
         self.conversation_id = conversation.id
         self.title = one_line_for_terminal(conversation.title or "") or "Untitled chat"
         self.sensitive = conversation.sensitive
-
-    def compose(self) -> ComposeResult:
         mark = f"{SENSITIVE_MARK} " if self.sensitive else ""
-        yield Label(f"{mark}{self.title}", markup=False)
+        # Content, not a str: a title is never read as markup
+        line = Content(mark + self.title)
+        super().__init__(line.stylize("bold") if current else line)
 
 
-class SearchHit(ListItem):
+class SearchHit(Option):
+    """A message that matched: its chat's title, then the snippet with the words marked."""
+
     def __init__(self, conversation_id: int, message_id: int, title: str, snippet: str) -> None:
-        super().__init__(classes="hit")
         self.conversation_id = conversation_id
         self.message_id = message_id
         self.title = one_line_for_terminal(title)
         self.snippet, self.matches = _highlighted(snippet)
-
-    def compose(self) -> ComposeResult:
-        from rich.text import Text
-
-        yield Label(self.title or "Untitled chat", classes="hit-title", markup=False)
-        shown = Text(self.snippet)
+        heading = Content(self.title or "Untitled chat").stylize("bold")
+        snippet = Content(self.snippet).stylize("dim")
         for start, end in self.matches:
-            shown.stylize("bold reverse", start, end)
-        yield Label(shown, classes="hit-snippet")
+            snippet = snippet.stylize("bold reverse", start, end)
+        super().__init__(Content("\n").join([heading, snippet]))
 
 
 # Private-use characters around each matched word: they never occur in stored text, so the
@@ -81,7 +85,7 @@ def _highlighted(snippet: str) -> tuple[str, list[tuple[int, int]]]:
     return text, spans
 
 
-class ConversationList(ListView):
+class ConversationList(OptionList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rename", "Rename"),
         Binding("d,delete", "delete", "Delete"),
@@ -89,8 +93,7 @@ class ConversationList(ListView):
     ]
 
     def _selected_id(self) -> int | None:
-        item = self.highlighted_child
-        return getattr(item, "conversation_id", None)
+        return getattr(self.highlighted_option, "conversation_id", None)
 
     def action_rename(self) -> None:
         if (conversation_id := self._selected_id()) is not None:
@@ -159,10 +162,10 @@ class ConversationSidebar(Vertical):
         self._last_loaded = page[-1] if page else None
         self._all_loaded = len(page) < PAGE_SIZE
         items = [ConversationItem(c, c.id == current_id) for c in page]
-        await self.list_view.clear()
-        await self.list_view.extend(items)
+        self.list_view.remove_class("-hits")
+        self.list_view.set_options(items)
         # the cursor starts on the open chat, else on the newest
-        self.list_view.index = next(
+        self.list_view.highlighted = next(
             (i for i, item in enumerate(items) if item.conversation_id == current_id),
             0 if items else None,
         )
@@ -175,11 +178,11 @@ class ConversationSidebar(Vertical):
         self._all_loaded = len(page) < PAGE_SIZE
         if page:
             self._last_loaded = page[-1]
-            await self.list_view.extend(ConversationItem(c, c.id == self.current_id) for c in page)
+            self.list_view.add_options(ConversationItem(c, c.id == self.current_id) for c in page)
 
-    def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
-        index = self.list_view.index
-        if index is not None and index >= len(self.list_view) - LOAD_AHEAD:
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option_index >= self.list_view.option_count - LOAD_AHEAD:
             self.call_later(self.load_more)
 
     def on_mount(self) -> None:
@@ -192,7 +195,12 @@ class ConversationSidebar(Vertical):
 
     @property
     def titles(self) -> list[str]:
-        return [getattr(item, "title", "") for item in self.list_view.query(ListItem)]
+        return [getattr(item, "title", "") for item in self.list_view.options]
+
+    @property
+    def items(self) -> list[Option]:
+        """What the list shows: ConversationItems, or SearchHits while a search is shown."""
+        return list(self.list_view.options)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -219,18 +227,18 @@ class ConversationSidebar(Vertical):
             for conversation_id, message_id, snippet in found
             if conversation_id in titles
         ]
-        await self.list_view.clear()
+        self.list_view.add_class("-hits")  # hits wrap; chat titles keep to one line
         if hits:
-            await self.list_view.extend(hits)
-            self.list_view.index = 0
+            self.list_view.set_options(hits)
+            self.list_view.highlighted = 0
         else:
-            await self.list_view.append(
-                ListItem(Label(f"No message matches “{text}”", markup=False), disabled=True)
+            self.list_view.set_options(
+                [Option(Content(f"No message matches “{text}”"), disabled=True)]
             )
 
-    def on_list_view_selected(self, event: ListView.Selected) -> None:
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        item = event.item
+        item = event.option
         if isinstance(item, SearchHit):
             self.post_message(self.Opened(item.conversation_id, item.message_id, self.query_text))
         elif isinstance(item, ConversationItem):

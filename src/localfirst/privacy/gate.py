@@ -175,7 +175,7 @@ class PrivacyGate:
                 else:
                     source = "prompt" if index == len(messages) - 1 else f"turn {turn}"
                     turn += 1
-                findings.extend(replace(f, source=source) for f in analysis.findings)
+                findings.extend(f.from_source(source) for f in analysis.findings)
         except Exception as exc:  # fail closed: the caller keeps the payload local
             log.exception("privacy gate failed")
             return GateVerdict.failed(f"privacy gate failed: {type(exc).__name__}: {exc}")

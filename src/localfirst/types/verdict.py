@@ -36,6 +36,20 @@ class Finding:
     # set by the detector; not in as_dict(), whose keys are the route record's stable contract
     category: Category = Category.PERSONAL
 
+    def from_source(self, source: str) -> Finding:
+        """The same finding, placed in another message (what `dataclasses.replace` does, at a
+        third of its cost: a payload of 200 turns places every stored finding again)."""
+        return Finding(
+            self.type,
+            self.start,
+            self.end,
+            self.score,
+            source,
+            self.sensitive,
+            self.rule,
+            self.category,
+        )
+
     def as_dict(self) -> dict:
         return {
             "type": self.type,

@@ -294,6 +294,7 @@ class Services:
             redact=self.config.redaction.enabled,
             redaction_types=self.config.redaction.types,
             max_context_tokens=self.max_context_tokens,
+            route_unchecked=self.router.route_unchecked,
         )
 
     def max_context_tokens(self) -> int | None:

@@ -1,12 +1,15 @@
 """The session core with real parts: the test model, SQLite history, the router."""
 
+import asyncio
 import sqlite3
+import threading
 
-from localfirst.types.decision import Target
+from localfirst.types.decision import Override, SessionMode, Target
 from localfirst.types.events import (
     Done,
     FellBack,
     Note,
+    RouteChecked,
     RouteDecided,
     Stored,
     StreamError,
@@ -154,3 +157,77 @@ async def test_a_local_token_cap_shortens_local_replies(services) -> None:
     await run(session, "Tell me a long story")
     reply = services.history.messages(session.conversation.id)[-1]
     assert 1 <= reply.output_tokens <= 2
+
+
+class HeldGate:
+    """The real gate, held until released: a check that is still loading or running."""
+
+    def __init__(self, gate) -> None:
+        self.gate = gate
+        self.release = threading.Event()
+
+    def check_payload(self, messages):
+        assert self.release.wait(30)
+        return self.gate.check_payload(messages)
+
+
+def hold_the_gate(services) -> HeldGate:
+    from localfirst.routing.router import Router
+
+    held = HeldGate(services.router.gate())
+    services.router = Router(
+        gate_factory=lambda: held,
+        scorer_factory=services._build_scorer,
+        availability=services.availability,
+    )
+    return held
+
+
+PRIVATE_PROMPT = "My number is 0176 2345 6789, call me back about the lease"
+
+
+async def test_a_local_only_reply_streams_before_the_privacy_check_and_records_it(
+    services,
+) -> None:
+    held = hold_the_gate(services)
+    session = services.new_session()
+    session.mode = SessionMode.LOCAL_ONLY
+    events = []
+    async for event in session.send(PRIVATE_PROMPT):
+        events.append(event)
+        if isinstance(event, TextDelta):
+            held.release.set()  # the reply was already streaming while the gate was held
+    kinds = [type(e) for e in events]
+    assert kinds.index(TextDelta) < kinds.index(RouteChecked) < kinds.index(Done)
+    [checked] = [e for e in events if isinstance(e, RouteChecked)]
+    assert checked.decision.target is Target.LOCAL
+    assert "PHONE_NUMBER" in {f.type for f in checked.decision.entities if f.sensitive}
+    _, reply = services.history.messages(session.conversation.id)
+    assert reply.route["sensitive"] and reply.route["rule"] == "sensitive"
+    assert "PHONE_NUMBER" in {f["type"] for f in reply.route["entities"]}
+    assert services.history.get_conversation(session.conversation.id).sensitive
+
+
+async def test_a_check_that_ends_after_its_reply_still_marks_the_chat_private(services) -> None:
+    held = hold_the_gate(services)
+    session = services.new_session()
+    async for event in session.send(PRIVATE_PROMPT, override=Override.LOCAL):
+        if isinstance(event, TextDelta):
+            session.cancel()  # Esc at the first token, before the check has answered
+    conversation_id = session.conversation.id
+    assert not services.history.get_conversation(conversation_id).sensitive
+    held.release.set()
+    for _ in range(300):
+        if services.history.get_conversation(conversation_id).sensitive:
+            break
+        await asyncio.sleep(0.02)
+    assert services.history.get_conversation(conversation_id).sensitive
+    _, reply = services.history.messages(conversation_id)
+    assert "PHONE_NUMBER" in {f["type"] for f in reply.route["entities"]}
+
+
+async def test_a_route_that_could_go_to_the_cloud_waits_for_the_check(services) -> None:
+    held = hold_the_gate(services)
+    held.release.set()
+    events = await run(services.new_session(), "Say hello")
+    assert not any(isinstance(e, RouteChecked) for e in events)

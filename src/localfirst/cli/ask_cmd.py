@@ -8,13 +8,14 @@ import sys
 
 from localfirst.cli.common import add_mode_flags, print_json, read_prompt
 from localfirst.errors import UserError
-from localfirst.types.decision import Override
+from localfirst.types.decision import Override, Target
 from localfirst.types.events import (
     Done,
     FellBack,
     Note,
     ReplyRestarted,
     ReplyStats,
+    RouteChecked,
     RouteDecided,
     Stored,
     StreamError,
@@ -147,6 +148,7 @@ async def _ask(
     notes: list[str] = []
     errors: list[StreamError] = []
     decision = None
+    shown_line = ""
     usage = None
     stored = None
     reason = "stop"
@@ -166,13 +168,26 @@ async def _ask(
     # stops. Into a pipe only the final answer goes (a program reading it wants one answer, not
     # a dead server's fragment glued to the next one's), so it is written at the end.
     live = not as_json and sys.stdout.isatty()
+
+    def say_route() -> None:
+        nonlocal shown_line
+        if decision is not None and not shown_line and not as_json:
+            shown_line = route_line(decision)
+            print(shown_line, file=sys.stderr, flush=True)
+
     try:
         async for event in stream:
             if isinstance(event, RouteDecided):
                 decision = event.decision
-                if not as_json:
-                    print(route_line(decision), file=sys.stderr, flush=True)
+                # A local reply's line waits for its first text: llama.cpp points the
+                # process's stdout and stderr at /dev/null while a model loads, and the model
+                # may be loading on another thread right now.
+                if decision.target is Target.CLOUD or not decision.available:
+                    say_route()
+            elif isinstance(event, RouteChecked):
+                decision = event.decision  # the same route, now with the gate's findings
             elif isinstance(event, TextDelta):
+                say_route()
                 text.append(event.text)
                 if live:
                     sys.stdout.write(event.text)
@@ -184,11 +199,13 @@ async def _ask(
                     sys.stdout.write("\n")
                     sys.stdout.flush()
                 if not as_json:
+                    say_route()
                     print(f"[restarted] {event.text}", file=sys.stderr, flush=True)
             elif isinstance(event, Note | FellBack):
                 note = fallback_text(event) if isinstance(event, FellBack) else event.text
                 notes.append(note)
                 if not as_json:
+                    say_route()
                     print(f"\n[note] {note}", file=sys.stderr, flush=True)
             elif isinstance(event, StreamError):
                 errors.append(event)
@@ -231,6 +248,12 @@ async def _ask(
     else:
         if text and not "".join(text).endswith("\n"):
             sys.stdout.write("\n")
+        if not shown_line:
+            say_route()  # a reply that ended without text
+        elif decision is not None and route_line(decision) != shown_line:
+            # the reply streamed before the privacy check ended; this is what it found
+            sys.stdout.flush()
+            print(route_line(decision), file=sys.stderr, flush=True)
         for error in errors:
             print(f"localfirst: {error.message}", file=sys.stderr)
         if show_sent:
@@ -252,8 +275,6 @@ def _cost(services, stats: ReplyStats, decision, usage) -> dict:
     target = decision.target
     if target.value == "cloud" and stats.model == decision.model:
         return services.reply_cost(target, decision.model, usage.input_tokens, usage.output_tokens)
-    from localfirst.types.decision import Target
-
     return services.reply_cost(Target.LOCAL, "", usage.input_tokens, usage.output_tokens)
 
 

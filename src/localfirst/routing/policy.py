@@ -24,6 +24,12 @@ OFFLINE_MODEL_HINT = (
 )
 
 
+def local_regardless(mode: SessionMode, override: Override) -> bool:
+    """Whether a message goes to the local tier whatever the gate finds: offline, a local-only
+    session, or the user asked for the local model. Its reply need not wait for the check."""
+    return mode in (SessionMode.OFFLINE, SessionMode.LOCAL_ONLY) or override is Override.LOCAL
+
+
 def decide(
     verdict: GateVerdict,
     complexity: ComplexityScore | None,

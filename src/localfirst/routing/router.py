@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
-from localfirst.routing.policy import decide
+from localfirst.routing.policy import decide, local_regardless
 from localfirst.text.normalize import canonicalize
 from localfirst.types.decision import Availability, Decision, Override, SessionMode
 from localfirst.types.messages import ChatMessage
@@ -110,6 +110,21 @@ class Router:
             return scorer.score(canonicalize(prompt).text)
         except Exception:
             return None
+
+    def route_unchecked(self, mode: SessionMode, override: Override) -> Decision:
+        """The route before the gate has run, for a message that goes local whatever it finds
+        (`local_regardless`): the same target, model and reasons, without the findings. The
+        caller runs `route` beside the reply and records its findings when they arrive."""
+        if not local_regardless(mode, override):
+            raise ValueError("only a local-regardless route can be decided before the gate")
+        return decide(
+            verdict=GateVerdict(),
+            complexity=None,
+            mode=mode,
+            availability=self._availability(),
+            threshold=1.0,
+            override=override,
+        )
 
     def route(
         self,

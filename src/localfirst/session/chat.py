@@ -24,6 +24,7 @@ from localfirst.redaction.placeholders import PlaceholderMap
 from localfirst.redaction.redactor import CheckFn, RedactedPayload, Redactor
 from localfirst.redaction.restore import PlaceholderRestorer
 from localfirst.redaction.transcript import ROUTE_KEY, placeholders_from_history, redaction_record
+from localfirst.routing.policy import local_regardless
 from localfirst.storage.history import History, title_from
 from localfirst.types.backend import Backend, CancelToken, GenerationParams
 from localfirst.types.decision import Decision, Override, Rule, SessionMode, Target
@@ -33,6 +34,7 @@ from localfirst.types.events import (
     FellBack,
     ReplyRestarted,
     ReplyStats,
+    RouteChecked,
     RouteDecided,
     Sent,
     SessionEvent,
@@ -100,10 +102,16 @@ class ChatSession:
         redact: bool = False,
         redaction_types: Iterable[str] = DEFAULT_REDACTION_TYPES,
         max_context_tokens: Callable[[], int | None] | None = None,
+        route_unchecked: Callable[[SessionMode, Override], Decision] | None = None,
     ) -> None:
         """`max_context_tokens`: the largest context of any model that could answer now (None
-        when unknown); a prompt that cannot fit it is refused at once, before the gate."""
+        when unknown); a prompt that cannot fit it is refused at once, before the gate.
+
+        `route_unchecked`: the route of a message that goes local whatever the gate finds,
+        decided without it; with it, such a reply streams at once and the gate's findings
+        follow as a `RouteChecked` event (a cold start then waits for the model only)."""
         self.history = history
+        self._route_unchecked = route_unchecked
         self._max_context_tokens = max_context_tokens
         self._route = route
         self.backends = backends
@@ -263,16 +271,12 @@ class ChatSession:
         redact: bool | None = None,
     ) -> AsyncIterator[SessionEvent]:
         assert self.conversation is not None
-        decision, redacted = await asyncio.to_thread(self._decide, payload, override, redact)
-        if decision.sensitive and not self.conversation.sensitive:
-            # the title was made from this prompt: it shows placeholders instead, everywhere
-            # a title goes (sidebar, top bar, export file names)
-            auto_title = title_from(user.content)
-            safe_title = title_from(_masked(user.content, decision.entities))
-            self.history.mark_sensitive(self.conversation.id, retitle=(auto_title, safe_title))
-            self.conversation.sensitive = True
-            if self.conversation.title in ("", auto_title):
-                self.conversation.title = safe_title
+        checking = self._check_beside(payload, override, redact)
+        if checking is not None:
+            decision, redacted = self._route_unchecked(self.mode, override), None  # type: ignore[misc]
+        else:
+            decision, redacted = await asyncio.to_thread(self._decide, payload, override, redact)
+            self._mark_if_sensitive(decision, user)
         yield RouteDecided(decision)
         if not decision.available:
             yield StreamError(decision.reasons[-1], kind="unavailable")
@@ -300,10 +304,21 @@ class ChatSession:
         self._cancel = CancelToken()
         parts: list[str] = []
         outcome = _Outcome()
+        checked = False  # the route record now holds the check's findings
         try:
             target = decision.target
             async for event in self._stream(target, sent, parts, outcome, restorer):
                 yield event
+                if checking is not None and checking.done():
+                    route, checked = {**route, **checking.result().as_dict()}, True
+                    yield self._checked(checking, user)
+                    checking = None
+            if checking is not None and not self._cancel.cancelled:
+                # the reply ended first: its record waits for the findings (a stopped one
+                # does not keep the user waiting; its record follows when they arrive)
+                route, checked = {**route, **(await checking).as_dict()}, True
+                yield self._checked(checking, user)
+                checking = None
             if (
                 outcome.error is not None
                 and target is Target.CLOUD
@@ -321,6 +336,10 @@ class ChatSession:
                 async for event in self._stream(Target.LOCAL, payload, parts, outcome):
                     yield event
         finally:
+            if checking is not None:  # the reply ended first (stopped, or the stream closed)
+                checking.add_done_callback(
+                    lambda task, reply_id=reply.id: self._record_late_check(task, user, reply_id)
+                )
             if restorer is not None:
                 parts.append(restorer.flush())  # a stream abandoned mid-placeholder
             cancelled = self._cancel.cancelled or (outcome.done is None and outcome.error is None)
@@ -341,7 +360,9 @@ class ChatSession:
                 reply.id,
                 content="".join(parts),
                 status=status,
-                route=route if (outcome.fallback or outcome.usage or outcome.sent) else None,
+                route=route
+                if (outcome.fallback or outcome.usage or outcome.sent or checked)
+                else None,
                 model=outcome.model or None,
                 input_tokens=outcome.usage.input_tokens if outcome.usage else None,
                 output_tokens=outcome.usage.output_tokens if outcome.usage else None,
@@ -350,6 +371,58 @@ class ChatSession:
             "cancelled" if cancelled else outcome.done.reason if outcome.done else "stop",
             outcome.stats,
         )
+
+    def _check_beside(
+        self, payload: list[ChatMessage], override: Override, redact: bool | None
+    ) -> asyncio.Future[Decision] | None:
+        """Start the gate beside the reply, when the route is local whatever it finds (and the
+        prompt fits a model); None when the reply must wait for the decision."""
+        if self._route_unchecked is None or not local_regardless(self.mode, override):
+            return None
+        if self._too_long(payload[-1].content if payload else "") is not None:
+            return None
+
+        def decide() -> Decision:
+            try:
+                return self._decide(payload, override, redact)[0]
+            except Exception as exc:  # fail closed: the chat is then treated as private
+                unchecked = self._route_unchecked(self.mode, override)  # type: ignore[misc]
+                problem = f"privacy check failed ({type(exc).__name__}: {exc})"
+                return replace(unchecked, reasons=(*unchecked.reasons, problem), sensitive=True)
+
+        return asyncio.ensure_future(asyncio.to_thread(decide))
+
+    def _checked(self, checking: asyncio.Future[Decision], user: StoredMessage) -> RouteChecked:
+        decision = checking.result()
+        self._mark_if_sensitive(decision, user)
+        return RouteChecked(decision)
+
+    def _record_late_check(
+        self, checking: asyncio.Future[Decision], user: StoredMessage, reply_id: int
+    ) -> None:
+        """The check finished after its reply: the record and the chat's 🔒 still follow it."""
+        if checking.cancelled() or checking.exception() is not None:
+            return
+        decision = checking.result()
+        self._mark_if_sensitive(decision, user)
+        stored = self.history.get_message(reply_id)
+        if stored is not None:
+            self.history.update_message(
+                reply_id, route={**(stored.route or {}), **decision.as_dict()}
+            )
+
+    def _mark_if_sensitive(self, decision: Decision, user: StoredMessage) -> None:
+        """A private prompt marks its chat private; the title made from it shows placeholders
+        instead, everywhere a title goes (sidebar, top bar, export file names)."""
+        assert self.conversation is not None
+        if not decision.sensitive or self.conversation.sensitive:
+            return
+        auto_title = title_from(user.content)
+        safe_title = title_from(_masked(user.content, decision.entities))
+        self.history.mark_sensitive(self.conversation.id, retitle=(auto_title, safe_title))
+        self.conversation.sensitive = True
+        if self.conversation.title in ("", auto_title):
+            self.conversation.title = safe_title
 
     async def _stream(
         self,

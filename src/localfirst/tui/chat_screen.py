@@ -55,6 +55,7 @@ from localfirst.types.events import (
     Note,
     ReplyRestarted,
     ReplyStats,
+    RouteChecked,
     RouteDecided,
     SessionEvent,
     Stored,
@@ -368,6 +369,11 @@ class ChatScreen(Screen):
                         await self._privacy_shown()  # the chat may have just turned private
                 elif isinstance(event, TextDelta) and reply is not None:
                     await reply.write(event.text)
+                elif isinstance(event, RouteChecked) and reply is not None:
+                    # the reply started before the privacy check: its findings arrive now
+                    reply.set_route(event.decision.as_dict(), event.decision.model or "")
+                    if event.decision.sensitive and not new_conversation:
+                        await self._privacy_shown()
                 elif isinstance(event, Stored):
                     if reply is not None:
                         reply.message_id = event.assistant_message_id or None

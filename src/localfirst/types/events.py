@@ -101,6 +101,15 @@ class RouteDecided:
 
 
 @dataclass(frozen=True)
+class RouteChecked:
+    """The privacy check's decision for a reply that started before it: the route was local
+    whatever the gate found (offline, local-only, the user asked for local), so the reply
+    streamed at once, and this carries the findings for the record."""
+
+    decision: Decision
+
+
+@dataclass(frozen=True)
 class Note:
     """Something the user should see beside the reply (context trimmed, fell back to local)."""
 
@@ -124,4 +133,6 @@ class Stored:
 
 
 BackendEvent = TextDelta | Usage | Sent | StreamError | Note | Done
-SessionEvent = BackendEvent | RouteDecided | Note | FellBack | Stored | ReplyRestarted
+SessionEvent = (
+    BackendEvent | RouteDecided | RouteChecked | Note | FellBack | Stored | ReplyRestarted
+)

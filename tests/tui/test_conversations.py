@@ -394,3 +394,21 @@ async def test_a_search_hit_early_in_a_long_chat_opens_there_and_a_new_turn_goes
         shown = mounted_ids(chat)
         assert shown[-2:] == [ids[-1], None]  # the chat's end, then the new turn
         assert [m.earlier for m in chat.query(MoreMessages)] == [True]
+
+
+async def test_in_local_only_mode_the_reply_streams_first_and_its_badge_follows_the_check(
+    tui_services,
+) -> None:
+    from .conftest import send
+
+    app = make_app(tui_services)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        app.toggle_local_only()
+        await pilot.pause()
+        await send(pilot, "Text me at 0176 2345 6789 when the parcel arrives")
+        screen = app.chat_screen
+        [reply] = screen.chat.replies
+        assert reply.route["rule"] == "sensitive"  # the check's route, not the provisional one
+        assert "PHONE_NUMBER" in reply.reason_text
+        assert str(screen.status_bar.query_one("#chat-title").content).startswith("🔒 ")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import threading
 import time
@@ -86,19 +87,23 @@ def main() -> None:
         "localfirst": [],
     }
     bare_loop(llm, formatted.text, formatted.stop, 8)  # warm caches for both
-    for _ in range(args.runs):
-        results["bare"].append(bare_loop(llm, formatted.text, formatted.stop, args.tokens))
-        results["thread"].append(
-            bare_loop_in_thread(llm, formatted.text, formatted.stop, args.tokens)
-        )
-        results["localfirst"].append(asyncio.run(backend_stream(backend, messages, args.tokens)))
+    paths = {
+        "bare": lambda: bare_loop(llm, formatted.text, formatted.stop, args.tokens),
+        "thread": lambda: bare_loop_in_thread(llm, formatted.text, formatted.stop, args.tokens),
+        "localfirst": lambda: asyncio.run(backend_stream(backend, messages, args.tokens)),
+    }
+    names = list(paths)
+    for run in range(args.runs):
+        # the order rotates each run, so no path always follows the same one
+        for name in names[run % 3 :] + names[: run % 3]:
+            results[name].append(paths[name]())
 
     def med(name: str, i: int) -> float:
         return statistics.median(r[i] for r in results[name])
 
     print(
         f"model {args.model.name}, {backend.n_threads} threads, {args.tokens} tokens, "
-        f"greedy, median of {args.runs} interleaved runs"
+        f"greedy, median of {args.runs} interleaved runs (order rotated)"
     )
     print(f"{'path':<44} {'tokens/s':>9} {'TTFT ms':>8} {'tokens':>7}")
     rows = (
@@ -108,6 +113,11 @@ def main() -> None:
     )
     for name, label in rows:
         print(f"{label:<44} {med(name, 1):>9.1f} {med(name, 0) * 1000:>8.1f} {med(name, 2):>7.0f}")
+    fastest = max(med("bare", 1), med("thread", 1))
+    print(
+        f"localfirst / the fastest bare loop: {med('localfirst', 1) / fastest:.3f}x "
+        f"(issue 18 target >= 0.97x); load average {os.getloadavg()[0]:.2f}"
+    )
     overhead = 1 - med("localfirst", 1) / med("thread", 1)
     ttft = (med("localfirst", 0) - med("thread", 0)) * 1000
     print(

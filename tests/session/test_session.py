@@ -217,11 +217,7 @@ async def test_a_check_that_ends_after_its_reply_still_marks_the_chat_private(se
     conversation_id = session.conversation.id
     assert not services.history.get_conversation(conversation_id).sensitive
     held.release.set()
-    for _ in range(300):
-        if services.history.get_conversation(conversation_id).sensitive:
-            break
-        await asyncio.sleep(0.02)
-    assert services.history.get_conversation(conversation_id).sensitive
+    assert await wait_until_private(services, conversation_id)
     _, reply = services.history.messages(conversation_id)
     assert "PHONE_NUMBER" in {f["type"] for f in reply.route["entities"]}
 
@@ -231,3 +227,20 @@ async def test_a_route_that_could_go_to_the_cloud_waits_for_the_check(services) 
     held.release.set()
     events = await run(services.new_session(), "Say hello")
     assert not any(isinstance(e, RouteChecked) for e in events)
+
+
+async def wait_until_private(services, conversation_id: int) -> bool:
+    for _ in range(300):
+        if services.history.get_conversation(conversation_id).sensitive:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def test_offline_with_no_model_still_marks_a_private_prompts_chat(services) -> None:
+    services.registry.remove("gemma-3-270m")
+    session = services.new_session()
+    session.mode = SessionMode.OFFLINE
+    events = await run(session, PRIVATE_PROMPT)
+    assert any(isinstance(e, StreamError) for e in events)  # nothing can answer
+    assert await wait_until_private(services, session.conversation.id)

@@ -279,6 +279,8 @@ class ChatSession:
             self._mark_if_sensitive(decision, user)
         yield RouteDecided(decision)
         if not decision.available:
+            if checking is not None:  # no model to answer: the chat's 🔒 still follows the check
+                checking.add_done_callback(lambda task: self._record_late_check(task, user, None))
             yield StreamError(decision.reasons[-1], kind="unavailable")
             yield Stored(self.conversation.id, user.id, 0)
             yield Done("error")
@@ -398,14 +400,14 @@ class ChatSession:
         return RouteChecked(decision)
 
     def _record_late_check(
-        self, checking: asyncio.Future[Decision], user: StoredMessage, reply_id: int
+        self, checking: asyncio.Future[Decision], user: StoredMessage, reply_id: int | None
     ) -> None:
         """The check finished after its reply: the record and the chat's 🔒 still follow it."""
         if checking.cancelled() or checking.exception() is not None:
             return
         decision = checking.result()
         self._mark_if_sensitive(decision, user)
-        stored = self.history.get_message(reply_id)
+        stored = self.history.get_message(reply_id) if reply_id is not None else None
         if stored is not None:
             self.history.update_message(
                 reply_id, route={**(stored.route or {}), **decision.as_dict()}

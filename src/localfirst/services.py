@@ -102,9 +102,10 @@ class Services:
 
         return ModelRegistry(self.paths.models_file)
 
-    @cached_property
+    @property
     def history(self) -> History:
-        # the gate's loader thread may ask at the same moment as the UI: one History only
+        """Opened on first use; the gate's loader thread may ask at the same moment as the
+        UI, so a lock makes sure there is one History only."""
         with self._history_lock:
             if self._history is None:
                 from localfirst.storage.history import History

@@ -10,7 +10,7 @@ from localfirst.tui.widgets.chat_view import AssistantMessage, UserMessage
 from localfirst.tui.widgets.sidebar import ConversationItem, SearchHit
 from localfirst.types.messages import MessageStatus, Role
 
-from .conftest import TERMINAL_SIZE, make_app, settle
+from .conftest import TERMINAL_SIZE, make_app, send, settle
 
 REPLY = "Use a list:\n\n```python\nprint(sorted(names))\n```\n\nThat is all."
 
@@ -399,8 +399,6 @@ async def test_a_search_hit_early_in_a_long_chat_opens_there_and_a_new_turn_goes
 async def test_in_local_only_mode_the_reply_streams_first_and_its_badge_follows_the_check(
     tui_services,
 ) -> None:
-    from .conftest import send
-
     app = make_app(tui_services)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await settle(pilot)

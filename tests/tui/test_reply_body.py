@@ -67,3 +67,38 @@ async def test_a_reply_that_arrives_in_one_burst_is_still_cut_into_segments(isol
         segments = reply.body.segments
         assert [segment.text for segment in segments] == split_segments(LONG)
         assert all(segment.sealed for segment in segments)
+
+
+async def test_a_segment_cut_inside_an_open_code_block_keeps_parsing_it_as_code(
+    isolated_dirs,
+) -> None:
+    """The live segment begins with an unfinished fence; the text after the fence closes is
+    prose, and the fence's lines stay code: each block shown as what it is."""
+    from textual.widgets._markdown import MarkdownFence, MarkdownParagraph
+
+    from localfirst.services import Services
+
+    app = make_app(Services(), background_work=False)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await pilot.pause()
+        while len(app.screen_stack) > 1:
+            app.pop_screen()
+        reply = await app.chat_screen.chat.add_reply({"target": "local", "reasons": ["r"]})
+        reply.body.blocks_per_segment = 2
+        pieces = [
+            "A first paragraph.\n\nA second one.\n\n```python\nvalue = 1\n",
+            "    indented = value\n",
+            "```\n\nProse after the code, not code.\n",
+        ]
+        for piece in pieces:
+            await reply.write(piece)
+            await pilot.pause(0.1)  # each piece reaches the screen on its own
+        live = reply.body.segments[-1]
+        assert live.markdown.source.startswith("```python")  # the cut was inside the fence
+        kinds = [type(block) for block in live.markdown.children]
+        assert kinds == [MarkdownFence, MarkdownParagraph]
+        fence = live.markdown.children[0]
+        assert fence.code == "value = 1\n    indented = value" and fence.lexer == "python"
+        await reply.body.finish()
+        await settle(pilot)
+        assert [type(block) for block in live.markdown.children] == kinds

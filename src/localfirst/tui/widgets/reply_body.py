@@ -84,9 +84,9 @@ class Segment(Vertical):
         self._markdown: Markdown | None = None
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import Markdown
+        from localfirst.tui.widgets.streaming_markdown import StreamingMarkdown
 
-        self._markdown = Markdown(self.initial)
+        self._markdown = StreamingMarkdown(self.initial)
         yield self._markdown
 
     @property
@@ -118,10 +118,10 @@ class Segment(Vertical):
             self.call_later(self._rebuild)
 
     async def _rebuild(self) -> None:
-        from textual.widgets import Markdown
+        from localfirst.tui.widgets.streaming_markdown import StreamingMarkdown
 
         try:
-            self._markdown = Markdown(self.text)
+            self._markdown = StreamingMarkdown(self.text)
             await self.mount(self._markdown)  # returns once its blocks are mounted
             self.styles.height = "auto"
             self.frozen = False
@@ -211,7 +211,13 @@ class ReplyBody(Vertical):
         live.text = live_text[:cut]
         live.sealed = True
         self._sealed_chars += cut
-        await self.mount(Segment(live_text[cut:], sealed=False))
+        # The next segment starts empty and is given its first block by `append`, not by its
+        # constructor: a Markdown built from text resumes appending at that text's last line
+        # (Textual's `update`), which inside an unfinished code block would read the rest of
+        # the block as new prose, and prose after the fence as code.
+        following = Segment("", sealed=False)
+        await self.mount(following)
+        await following.markdown.append(live_text[cut:])
 
     async def stop(self) -> None:
         """Show everything written so far and close the stream."""

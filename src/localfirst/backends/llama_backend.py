@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from localfirst.backends.chat_formats import FormattedPrompt, PromptFormatter
 from localfirst.config import LocalConfig
 from localfirst.errors import ModelError
-from localfirst.hardware import gpu_backend, physical_cores
+from localfirst.hardware import OtherLoad, gpu_backend, physical_cores, threads_for
 from localfirst.models.gguf import GGUFInfo, read_gguf
 from localfirst.types.backend import CancelToken, GenerationParams
 from localfirst.types.events import BackendEvent, Done, Note, StreamError, TextDelta, Usage
@@ -45,6 +45,7 @@ class LlamaBackend:
         self.n_ctx = 0
         self.n_threads = 0
         self.gpu_layers = 0
+        self._other_load: OtherLoad | None = None  # other programs' CPU between replies
 
     # loading
 
@@ -89,6 +90,24 @@ class LlamaBackend:
             self._formatter = PromptFormatter(info.architecture, info.chat_template, bos, eos)
             self._info = info
             self._llm = llm
+            self._other_load = OtherLoad.start()  # the first reply measures from here
+
+    def _fit_threads_to_free_cores(self) -> None:
+        """Decode with one thread fewer for each core other programs kept busy since the last
+        reply (see `hardware.threads_for`); a thread count set in the config is kept."""
+        loaded = self._llm is not None and self._other_load is not None
+        if self.config.threads or self.gpu_layers or not loaded:
+            return
+        try:
+            import psutil
+
+            busy = self._other_load.busy_elsewhere()  # type: ignore[union-attr]
+            threads = threads_for(physical_cores(), psutil.cpu_count() or 1, busy)
+        except Exception:  # no reading: keep the threads as they are
+            return
+        if threads != self.n_threads:
+            self._llm._ctx.set_n_threads(threads, threads)  # llama_set_n_threads
+            self.n_threads = threads
 
     def _gpu_layers(self, info: GGUFInfo) -> int:
         """0 on a CPU build; the configured count; else all layers, or as many as fit in VRAM."""
@@ -192,6 +211,7 @@ class LlamaBackend:
         self.load()
         assert self._llm is not None
         with self._generate_lock:
+            self._fit_threads_to_free_cores()
             fitted = self.fit(messages, params.max_tokens)
             if fitted.dropped_turns:
                 emit(
@@ -229,6 +249,8 @@ class LlamaBackend:
                         reason = choice["finish_reason"]
             finally:
                 chunks.close()  # release llama's generator (and its state) on cancel too
+                if self._other_load is not None:
+                    self._other_load.restart()  # the next reply measures from here
             emit(Usage(len(fitted.tokens), produced))
             emit(Done(reason))
 

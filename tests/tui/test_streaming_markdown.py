@@ -37,6 +37,14 @@ async def stream(pilot, markdown: Markdown, text: str, step: int) -> None:
         await pilot.pause()
 
 
+async def assert_shows_what_a_fresh_parse_shows(pilot, streamed: Markdown, text: str) -> None:
+    whole = pilot.app.query_one("#whole", Markdown)
+    await whole.update(text)
+    await pilot.pause()
+    assert shape(streamed) == shape(whole)
+    assert streamed.outer_size == whole.outer_size  # Textual's list styles apply to it too
+
+
 async def test_a_streamed_bullet_list_keeps_its_rows_and_matches_a_fresh_parse() -> None:
     text = "Intro line.\n\n" + "".join(f"- item number {n} with words\n" for n in range(1, 7))
     async with Page().run_test() as pilot:
@@ -44,11 +52,7 @@ async def test_a_streamed_bullet_list_keeps_its_rows_and_matches_a_fresh_parse()
         await stream(pilot, streamed, text[:40], 7)
         first_row = streamed.query(Horizontal).first()
         await stream(pilot, streamed, text[40:], 5)
-        whole = pilot.app.query_one("#whole", Markdown)
-        await whole.update(text)
-        await pilot.pause()
-        assert shape(streamed) == shape(whole)
-        assert streamed.outer_size == whole.outer_size  # Textual's list styles apply to it too
+        await assert_shows_what_a_fresh_parse_shows(pilot, streamed, text)
         assert streamed.query(Horizontal).first() is first_row  # grown, not rebuilt
         assert isinstance(streamed.children[-1], GrowingList)
 
@@ -58,11 +62,7 @@ async def test_an_ordered_list_renumbers_its_rows_when_it_reaches_ten() -> None:
     async with Page().run_test() as pilot:
         streamed = pilot.app.query_one("#streamed", StreamingMarkdown)
         await stream(pilot, streamed, text, 6)
-        whole = pilot.app.query_one("#whole", Markdown)
-        await whole.update(text)
-        await pilot.pause()
-        assert shape(streamed) == shape(whole)
-        assert streamed.outer_size == whole.outer_size
+        await assert_shows_what_a_fresh_parse_shows(pilot, streamed, text)
         assert streamed.query(MarkdownBullet).first().symbol == "  1. "  # widened for 10, 11
 
 
@@ -74,8 +74,4 @@ async def test_a_nested_list_and_a_list_that_ends_in_prose_match_a_fresh_parse()
     async with Page().run_test() as pilot:
         streamed = pilot.app.query_one("#streamed", StreamingMarkdown)
         await stream(pilot, streamed, text, 3)
-        whole = pilot.app.query_one("#whole", Markdown)
-        await whole.update(text)
-        await pilot.pause()
-        assert shape(streamed) == shape(whole)
-        assert streamed.outer_size == whole.outer_size
+        await assert_shows_what_a_fresh_parse_shows(pilot, streamed, text)

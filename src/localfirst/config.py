@@ -196,7 +196,11 @@ class LocalConfig:
         metadata=_meta("context window in tokens, capped at the model's", _check_range(256)),
     )
     threads: int = field(
-        default=0, metadata=_meta("CPU threads; 0: physical cores, one fewer for each core other programs keep busy", _check_range(0, 512))
+        default=0,
+        metadata=_meta(
+            "CPU threads; 0: physical cores, one fewer for each core other programs keep busy",
+            _check_range(0, 512),
+        ),
     )
     gpu_layers: int = field(
         default=-1,

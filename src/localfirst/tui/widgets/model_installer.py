@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState
 
 from localfirst.errors import UserError
 from localfirst.tui.downloads import (
@@ -166,7 +167,7 @@ class ModelInstaller(Vertical):
         self._download()
 
     @work(thread=True, group="install", exclusive=True, exit_on_error=False)
-    def _download(self) -> None:
+    def _download(self) -> ModelInstaller.Installed | None:
         assert self.offer is not None
         self.cancel.clear()
 
@@ -178,9 +179,9 @@ class ModelInstaller(Vertical):
         except Exception as exc:  # a failed download is a message, never a crash
             text = str(exc) if isinstance(exc, UserError) else f"download failed: {exc}"
             self.app.call_from_thread(self._download_ended, text, True)
-            return
+            return None
         self.app.call_from_thread(self._download_ended, f"Downloaded {model.name}", False)
-        self.app.call_from_thread(self.post_message, self.Installed(model.name, True))
+        return self.Installed(model.name, True)  # announced once this worker has finished
 
     def _progress(self, done: int, total: int) -> None:
         self.downloaded = done
@@ -209,26 +210,34 @@ class ModelInstaller(Vertical):
     # importing a file
 
     @work(thread=True, group="install", exclusive=True, exit_on_error=False)
-    def import_model(self, path_text: str) -> None:
+    def import_model(self, path_text: str) -> ModelInstaller.Installed | None:
         if not path_text.strip():
             self.app.call_from_thread(
                 self._say, "#import-status", "Type the path of a .gguf file first", True
             )
-            return
+            return None
         path = Path(path_text.strip()).expanduser()
         self.app.call_from_thread(self._say, "#import-status", f"Reading {path.name}…")
         try:
             model = self.services.registry.import_file(path)
         except UserError as exc:
             self.app.call_from_thread(self._say, "#import-status", str(exc), True)
-            return
+            return None
         self.app.call_from_thread(self._imported, model.name)
+        return self.Installed(model.name, False)  # announced once this worker has finished
 
     def _imported(self, name: str) -> None:
         if self.is_mounted:
             self.query_one("#gguf-path", Input).value = ""
             self._say("#import-status", f"Imported {name}")
-        self.post_message(self.Installed(name, False))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Say a model is installed only once its worker has finished: the screen that hears
+        it may close, removing this widget, and a removed widget's workers are cancelled; a
+        worker still returning from its thread was cancelled that way, after its work."""
+        installed = event.worker.result if event.state is WorkerState.SUCCESS else None
+        if event.worker.group == "install" and isinstance(installed, self.Installed):
+            self.post_message(installed)
 
     # events
 

@@ -1,4 +1,5 @@
-"""What the machine offers llama.cpp: physical cores and the GPU backend of this build."""
+"""What the machine offers llama.cpp: physical cores, the cores other programs leave free, and
+the GPU backend of this build."""
 
 from __future__ import annotations
 

@@ -13,6 +13,14 @@ SECTION = (
 LONG = "".join(SECTION.format(n=n) for n in range(1, 17))  # 64 top-level blocks
 
 
+async def chat_alone(pilot):
+    """The chat screen with nothing over it (no welcome: the model is not needed here)."""
+    await pilot.pause()
+    while len(pilot.app.screen_stack) > 1:
+        pilot.app.pop_screen()
+    return pilot.app.chat_screen.chat
+
+
 def test_segments_cut_between_blocks_and_rejoin_to_the_text() -> None:
     pieces = split_segments(LONG, 8)
     assert "".join(pieces) == LONG
@@ -27,10 +35,7 @@ async def test_a_long_streamed_reply_is_whole_and_frozen_off_screen(isolated_dir
 
     app = make_app(Services(), background_work=False)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
-        await pilot.pause()
-        while len(app.screen_stack) > 1:  # no welcome screen: the model is not needed here
-            app.pop_screen()
-        chat = app.chat_screen.chat
+        chat = await chat_alone(pilot)
         await chat.add_user("Explain every step")
         reply = await chat.add_reply({"target": "local", "model": "m", "reasons": ["r"]})
         for index, piece in enumerate(LONG.splitlines(keepends=True)):
@@ -58,10 +63,7 @@ async def test_a_reply_that_arrives_in_one_burst_is_still_cut_into_segments(isol
 
     app = make_app(Services(), background_work=False)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
-        await pilot.pause()
-        while len(app.screen_stack) > 1:
-            app.pop_screen()
-        reply = await app.chat_screen.chat.add_reply({"target": "local", "reasons": ["r"]})
+        reply = await (await chat_alone(pilot)).add_reply({"target": "local", "reasons": ["r"]})
         await reply.write(LONG)
         await reply.body.finish()
         segments = reply.body.segments
@@ -80,10 +82,7 @@ async def test_a_segment_cut_inside_an_open_code_block_keeps_parsing_it_as_code(
 
     app = make_app(Services(), background_work=False)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
-        await pilot.pause()
-        while len(app.screen_stack) > 1:
-            app.pop_screen()
-        reply = await app.chat_screen.chat.add_reply({"target": "local", "reasons": ["r"]})
+        reply = await (await chat_alone(pilot)).add_reply({"target": "local", "reasons": ["r"]})
         reply.body.blocks_per_segment = 2
         pieces = [
             "A first paragraph.\n\nA second one.\n\n```python\nvalue = 1\n",

@@ -282,3 +282,19 @@ def test_many_findings_load_in_one_call(history: History) -> None:
     entries = {text_digest(f"turn {i}"): [] for i in range(1_200)}  # more than one query holds
     history.save_findings("rules", entries)
     assert len(history.load_findings("rules", list(entries))) == 1_200
+
+
+def test_turns_with_and_without_findings_each_get_their_own(history: History) -> None:
+    """Rows are decoded in one batch; each must still come back under its own digest."""
+    from localfirst.types.verdict import Category, Finding, text_digest
+
+    def found(i: int) -> list[Finding]:
+        if i % 3 == 0:
+            return []
+        category = Category.CREDENTIAL if i % 3 == 2 else Category.PERSONAL
+        return [Finding("EMAIL_ADDRESS", i, i + 5, 0.5, rule=f"rule {i}", category=category)]
+
+    entries = {text_digest(f"turn {i}"): found(i) for i in range(30)}
+    history.save_findings("rules", entries)
+    loaded = history.load_findings("rules", list(reversed(entries)))
+    assert loaded == {digest: tuple(findings) for digest, findings in entries.items()}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from localfirst.errors import UserError
 from localfirst.types.messages import Conversation, MessageStatus, Role, StoredMessage
-from localfirst.types.verdict import Finding, findings_from_json, findings_to_json, text_digest
+from localfirst.types.verdict import Finding, findings_from_json_rows, findings_to_json, text_digest
 
 # Each migration takes the schema from version i to i + 1. Never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -402,15 +402,25 @@ class History:
 
     @_locked
     def load_findings(self, fingerprint: str, digests: list[str]) -> dict[str, tuple[Finding, ...]]:
+        """Read on every restart for each earlier turn of a chat, so kept lean: plain tuples,
+        not `sqlite3.Row`s."""
         found: dict[str, tuple[Finding, ...]] = {}
+        cursor = self.db.cursor()
+        cursor.row_factory = None
         for start in range(0, len(digests), _PARAMETERS_PER_QUERY):
             chunk = digests[start : start + _PARAMETERS_PER_QUERY]
-            rows = self.db.execute(
+            rows = cursor.execute(
                 f"""SELECT digest, findings FROM gate_findings
                     WHERE fingerprint = ? AND digest IN ({",".join("?" * len(chunk))})""",
                 (fingerprint, *chunk),
             ).fetchall()
-            found.update((row[0], findings_from_json(row[1])) for row in rows)
+            found.update(
+                zip(
+                    (row[0] for row in rows),
+                    findings_from_json_rows([row[1] for row in rows]),
+                    strict=True,
+                )
+            )
         return found
 
     @_locked

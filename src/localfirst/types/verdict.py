@@ -92,19 +92,32 @@ def findings_to_json(findings: Sequence[Finding]) -> str:
     return json.dumps([{**f.as_dict(), "category": f.category.value} for f in findings])
 
 
-def findings_from_json(raw: str) -> tuple[Finding, ...]:
+_NO_FINDINGS_JSON = findings_to_json(())
+# a dict lookup, not `Category(value)`: a long chat's stored findings are read on every restart
+_CATEGORY_BY_VALUE = {category.value: category for category in Category}
+
+
+def findings_from_json_rows(raws: Sequence[str]) -> list[tuple[Finding, ...]]:
+    """Many messages' stored findings at once: most messages have none, and the rest are
+    decoded in one call of the JSON decoder, not one each."""
+    with_findings = [raw for raw in raws if raw != _NO_FINDINGS_JSON]
+    decoded = iter(json.loads(f"[{','.join(with_findings)}]"))
+    return [() if raw == _NO_FINDINGS_JSON else _findings(next(decoded)) for raw in raws]
+
+
+def _findings(items: list[dict]) -> tuple[Finding, ...]:
     return tuple(
         Finding(
-            type=item["type"],
-            start=int(item["start"]),
-            end=int(item["end"]),
-            score=float(item["score"]),
-            source=item["source"],
-            sensitive=bool(item["sensitive"]),
-            rule=item["rule"],
-            category=Category(item["category"]),
+            item["type"],
+            int(item["start"]),
+            int(item["end"]),
+            float(item["score"]),
+            item["source"],
+            bool(item["sensitive"]),
+            item["rule"],
+            _CATEGORY_BY_VALUE[item["category"]],
         )
-        for item in json.loads(raw)
+        for item in items
     )
 
 

@@ -13,7 +13,11 @@ the gate runs is the NER. Nothing here loads at import time.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
+import importlib.machinery
 import re
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,11 +56,69 @@ MIN_SCORE_WITH_CONTEXT = 0.4
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+def import_presidio() -> None:
+    """Import Presidio's analyzer without validating its built-in patterns one by one.
+
+    Presidio's `Pattern` compiles its regex when it is created, only to check that it is valid,
+    and importing the package creates one for each of its ~190 built-in patterns: about 0.2 s
+    of a cold `route` here (the URL recognizer's alone is 0.16 s), spent mostly on recognizers
+    the gate never runs. The check is skipped during that import only: patterns made
+    afterwards are checked as before, and a recognizer still compiles its patterns (with its
+    own flags) when it first analyses. No other library does this; should Presidio rename
+    the check, the import simply runs as it always did."""
+    if "presidio_analyzer" in sys.modules:
+        return
+    hook = _PatternsUncheckedOnImport()
+    sys.meta_path.insert(0, hook)
+    try:
+        import presidio_analyzer  # noqa: F401
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(hook)
+        hook.restore()
+
+
+class _PatternsUncheckedOnImport(importlib.abc.MetaPathFinder):
+    """Finds `presidio_analyzer.pattern` with its usual loader, then, once the module has run,
+    turns off `Pattern`'s regex check until `restore`."""
+
+    MODULE = "presidio_analyzer.pattern"
+    CHECK = "_Pattern__validate_regex"  # Python's name for Pattern.__validate_regex
+
+    def __init__(self) -> None:
+        self._pattern_class: type | None = None
+        self._check: Any = None
+
+    def find_spec(self, name, path, target=None):
+        if name != self.MODULE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run_module = spec.loader.exec_module
+
+        def exec_module(module) -> None:
+            run_module(module)
+            pattern_class = getattr(module, "Pattern", None)
+            check = vars(pattern_class).get(self.CHECK) if pattern_class else None
+            if check is not None:
+                self._pattern_class, self._check = pattern_class, check
+                setattr(pattern_class, self.CHECK, staticmethod(lambda regex: None))
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+    def restore(self) -> None:
+        if self._pattern_class is not None:
+            setattr(self._pattern_class, self.CHECK, self._check)
+
+
 def build_analyzer(nlp: Any) -> AnalyzerEngine:
     """An AnalyzerEngine over an already loaded pipeline, with the gate's recognizers.
 
     The spaCy engine is handed the loaded pipeline so Presidio never tries to download one.
     """
+    import_presidio()
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
     from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
     from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine

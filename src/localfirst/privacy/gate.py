@@ -132,8 +132,11 @@ class PrivacyGate:
         store: FindingsStore | None = None,
     ) -> PrivacyGate:
         """Load spaCy and Presidio (the slow part); a UserError says how to fix a missing pipeline."""
-        from localfirst.privacy.analyzer import build_analyzer
+        from localfirst.privacy.analyzer import build_analyzer, import_presidio
         from localfirst.privacy.spacy_pipeline import load_pipeline
+
+        # first: spaCy's load imports Presidio anyway (Presidio registers a spaCy factory)
+        import_presidio()
 
         if cache_dir is None:
             from localfirst.config import AppPaths

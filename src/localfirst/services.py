@@ -135,6 +135,7 @@ class Services:
             scorer_factory=self._build_scorer,
             availability=self.availability,
             keep_local_share=self.config.routing.keep_local_share,
+            local_availability=self.local_availability,
         )
 
     def _build_gate(self):
@@ -198,6 +199,16 @@ class Services:
                 cloud_missing_reason=choice,
             )
         return Availability(self.local_model_name(), choice.label, network=not self.offline)
+
+    def local_availability(self) -> Availability:
+        """What can answer a message that goes local whatever it holds: the cloud is not
+        looked up (the keyring's first call costs 0.3 s, and on a desktop a D-Bus round trip)."""
+        return Availability(
+            self.local_model_name(),
+            None,
+            network=not self.offline,
+            cloud_missing_reason="not looked up: this message is answered locally",
+        )
 
     def local_backend(self) -> LlamaBackend:
         """The in-process model, loaded once per process and reused."""

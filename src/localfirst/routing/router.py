@@ -64,10 +64,14 @@ class Router:
         scorer_factory: Callable[[], Scorer] | None,
         availability: Callable[[], Availability],
         keep_local_share: float = 0.5,
+        local_availability: Callable[[], Availability] | None = None,
     ) -> None:
+        """`local_availability`: what can answer, without asking about the cloud (the
+        keyring); used for a route that goes local whatever the gate finds."""
         self._gate = _Lazy(gate_factory)
         self._scorer = _Lazy(scorer_factory)
         self._availability = availability
+        self._local_availability = local_availability or availability
         self.keep_local_share = keep_local_share
 
     def warm_up(self) -> None:
@@ -121,7 +125,7 @@ class Router:
             verdict=GateVerdict(),
             complexity=None,
             mode=mode,
-            availability=self._availability(),
+            availability=self._local_availability(),
             threshold=1.0,
             override=override,
         )

@@ -208,6 +208,38 @@ async def test_a_local_only_reply_streams_before_the_privacy_check_and_records_i
     assert services.history.get_conversation(session.conversation.id).sensitive
 
 
+class RecordingGate:
+    """The real gate, noting how many reply tokens had arrived when each check began."""
+
+    def __init__(self, gate, tokens: list[str]) -> None:
+        self.gate, self.tokens = gate, tokens
+        self.tokens_when_checked: list[int] = []
+
+    def check_payload(self, messages):
+        self.tokens_when_checked.append(len(self.tokens))
+        return self.gate.check_payload(messages)
+
+
+async def test_the_check_beside_a_local_reply_starts_after_its_first_token(services) -> None:
+    """Loading or running the gate beside the model's first token made each wait for the
+    other's Python work: the check waits until the first token is out."""
+    from localfirst.routing.router import Router
+
+    tokens: list[str] = []
+    recording = RecordingGate(services.router.gate(), tokens)
+    services.router = Router(
+        gate_factory=lambda: recording,
+        scorer_factory=services._build_scorer,
+        availability=services.availability,
+    )
+    async for event in services.new_session().send(PRIVATE_PROMPT, override=Override.LOCAL):
+        if isinstance(event, TextDelta):
+            tokens.append(event.text)
+    assert tokens
+    assert len(recording.tokens_when_checked) == 1
+    assert recording.tokens_when_checked[0] >= 1
+
+
 async def test_a_check_that_ends_after_its_reply_still_marks_the_chat_private(services) -> None:
     held = hold_the_gate(services)
     session = services.new_session()

@@ -48,7 +48,7 @@ COLUMNS, ROWS = 120, 40
 MODES = ("incremental", "single", "rerender")
 MODE_TITLES = ("app: segments", "one Markdown widget", "re-render per chunk")
 TARGET_GAP_S = 0.050
-TARGET_FIRST_FRAME_S = 0.8
+TARGET_FIRST_FRAME_RATIO = 1.5  # localfirst / a bare Textual app
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,6 +333,10 @@ def summarise(result: dict) -> dict:
         "per_1k": per_1k,
         "median_gaps": median_gap_by_quarter,
         "worst_gap": max((b - a for a, b in gaps), default=float("nan")),
+        "p99_gap": statistics.quantiles([b - a for a, b in gaps], n=100)[98]
+        if len(gaps) > 1
+        else float("nan"),
+        "gaps_over_target": sum(1 for a, b in gaps if b - a > TARGET_GAP_S),
         "frames": len(frames),
         "wall": marks["done"] - marks["first"],
         "complete": result["shown_chars"] == result["text_chars"],
@@ -399,6 +403,9 @@ def main() -> None:
         "--rate", type=float, default=100.0, help="scripted tokens per second (a fast cloud model)"
     )
     parser.add_argument("--launches", type=int, default=5)
+    parser.add_argument(
+        "--modes", nargs="+", choices=MODES, default=list(MODES), help="which ways to stream"
+    )
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -411,7 +418,8 @@ def main() -> None:
         f"{COLUMNS}x{ROWS} terminal, CPU of the app process",
         flush=True,
     )
-    results = [summarise(bench_stream(mode, args.tokens, args.rate)) for mode in MODES]
+    results = [summarise(bench_stream(mode, args.tokens, args.rate)) for mode in args.modes]
+    titles = [MODE_TITLES[MODES.index(mode)] for mode in args.modes]
 
     def row(name: str, cell) -> tuple[str, ...]:
         return (name, *(cell(r) for r in results))
@@ -428,6 +436,11 @@ def main() -> None:
             lambda r: " ".join(f"{v * 1000:.0f}" for v in r["median_gaps"]),
         ),
         row("worst gap between frames", lambda r: f"{r['worst_gap'] * 1000:.0f} ms"),
+        row("99th percentile gap", lambda r: f"{r['p99_gap'] * 1000:.0f} ms"),
+        row(
+            f"gaps above {TARGET_GAP_S * 1000:.0f} ms",
+            lambda r: f"{r['gaps_over_target']} of {max(r['frames'] - 1, 0)}",
+        ),
         row("full GCs while streaming", lambda r: str(r["gc_during"])),
         row("full GC once the reply is shown", lambda r: f"{r['gc_after'] * 1000:.0f} ms"),
         row("frames painted", lambda r: str(r["frames"])),
@@ -435,12 +448,13 @@ def main() -> None:
         row("whole reply shown", lambda r: "yes" if r["complete"] else "NO"),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"{'':{width}}" + "".join(f"  {title:>20}" for title in MODE_TITLES))
+    print(f"{'':{width}}" + "".join(f"  {title:>20}" for title in titles))
     for name, *cells in rows:
         print(f"{name:{width}}" + "".join(f"  {cell:>20}" for cell in cells))
-    gap = results[0]["worst_gap"]
-    verdict = "met" if gap <= TARGET_GAP_S else "NOT met"
-    print(f"target: no frame gap above {TARGET_GAP_S * 1000:.0f} ms: {verdict}\n", flush=True)
+    if "incremental" in args.modes:
+        gap = results[args.modes.index("incremental")]["worst_gap"]
+        verdict = "met" if gap <= TARGET_GAP_S else "NOT met"
+        print(f"target: no frame gap above {TARGET_GAP_S * 1000:.0f} ms: {verdict}\n", flush=True)
 
     print(f"Launch to first painted frame ({args.launches} launches each, alternating)")
     times = bench_first_frame(args.launches)
@@ -448,9 +462,13 @@ def main() -> None:
     print(f"{'':{width}}  {'median':>8}  {'worst':>8}")
     for name, values in times.items():
         print(f"{name:{width}}  {statistics.median(values):7.2f}s  {max(values):7.2f}s")
-    worst = max(next(v for k, v in times.items() if k.startswith("localfirst")))
-    verdict = "met" if worst <= TARGET_FIRST_FRAME_S else "NOT met"
-    print(f"target: first frame within {TARGET_FIRST_FRAME_S} s: {verdict} (worst {worst:.2f} s)")
+    ours = statistics.median(next(v for k, v in times.items() if k.startswith("localfirst")))
+    ratio = ours / statistics.median(times["bare Textual app"])
+    verdict = "met" if ratio <= TARGET_FIRST_FRAME_RATIO else "NOT met"
+    print(
+        f"target: first frame within {TARGET_FIRST_FRAME_RATIO}x a bare Textual app's: "
+        f"{verdict} ({ratio:.2f}x, medians)"
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from localfirst.tui.widgets.reply_body import block_starts, split_segments
+import pytest
+
+from localfirst.tui.widgets.reply_body import block_starts, flush_delay, split_segments
 
 from .conftest import TERMINAL_SIZE, make_app, settle
 
@@ -19,6 +21,13 @@ async def chat_alone(pilot):
     while len(pilot.app.screen_stack) > 1:
         pilot.app.pop_screen()
     return pilot.app.chat_screen.chat
+
+
+def test_hand_overs_are_spaced_from_the_last_ones_start() -> None:
+    interval = 0.03
+    assert flush_delay(10.0, 10.01, interval) == pytest.approx(0.02)  # text came soon after
+    assert flush_delay(10.0, 10.05, interval) == pytest.approx(0.001)  # after a slow frame: now
+    assert flush_delay(0.0, 500.0, interval) > 0  # the first one; a timer needs a delay
 
 
 def test_segments_cut_between_blocks_and_rejoin_to_the_text() -> None:

@@ -19,6 +19,7 @@ length of the conversation.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -35,6 +36,13 @@ BLOCKS_PER_SEGMENT = 8
 # again and rebuilds its widgets, so doing it per token (hundreds a second) would cost far more
 # than once per frame, for no visible difference.
 FLUSH_INTERVAL_S = 1 / 30
+
+
+def flush_delay(last_flush: float, now: float, interval: float = FLUSH_INTERVAL_S) -> float:
+    """Seconds until the next hand-over: `interval` after the last one began, not after the
+    text arrived, so a slow frame is followed at once rather than a whole interval later
+    (Textual's timers need a delay above zero)."""
+    return max(last_flush + interval - now, 0.001)
 
 
 def block_starts(markdown: str) -> list[int]:
@@ -144,6 +152,7 @@ class ReplyBody(Vertical):
         self._shown_chars = len(markdown)  # how much of `source` went to a segment
         self._pending: list[str] = []
         self._flush_timer: Timer | None = None
+        self._last_flush = 0.0  # time.monotonic() when the last hand-over began
         self._lock = asyncio.Lock()  # one hand-over, seal or stop at a time
         pieces = split_segments(markdown, self.blocks_per_segment) if markdown else [""]
         self._sealed_chars = len(markdown) - len(pieces[-1])
@@ -171,10 +180,12 @@ class ReplyBody(Vertical):
         self.source += fragment
         self._pending.append(fragment)
         if self._flush_timer is None:
-            self._flush_timer = self.set_timer(FLUSH_INTERVAL_S, self._flush)
+            delay = flush_delay(self._last_flush, time.monotonic())
+            self._flush_timer = self.set_timer(delay, self._flush)
 
     async def _flush(self) -> None:
         self._flush_timer = None
+        self._last_flush = time.monotonic()
         async with self._lock:
             await self._hand_over()
             if len(self._live.markdown.children) > self.blocks_per_segment:

@@ -307,6 +307,7 @@ class Services:
             redaction_types=self.config.redaction.types,
             max_context_tokens=self.max_context_tokens,
             route_unchecked=self.router.route_unchecked,
+            gate_loaded=lambda: self.router.gate_loaded,
         )
 
     def max_context_tokens(self) -> int | None:

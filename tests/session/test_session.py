@@ -220,9 +220,7 @@ class RecordingGate:
         return self.gate.check_payload(messages)
 
 
-async def test_the_check_beside_a_local_reply_starts_after_its_first_token(services) -> None:
-    """Loading or running the gate beside the model's first token made each wait for the
-    other's Python work: the check waits until the first token is out."""
+def record_the_checks(services) -> tuple[RecordingGate, list[str]]:
     from localfirst.routing.router import Router
 
     tokens: list[str] = []
@@ -232,12 +230,36 @@ async def test_the_check_beside_a_local_reply_starts_after_its_first_token(servi
         scorer_factory=services._build_scorer,
         availability=services.availability,
     )
-    async for event in services.new_session().send(PRIVATE_PROMPT, override=Override.LOCAL):
+    return recording, tokens
+
+
+async def local_reply(services, tokens: list[str]):
+    session = services.new_session()
+    async for event in session.send(PRIVATE_PROMPT, override=Override.LOCAL):
         if isinstance(event, TextDelta):
             tokens.append(event.text)
+    return session
+
+
+async def test_with_the_gate_loaded_the_check_beside_a_local_reply_follows_its_first_token(
+    services,
+) -> None:
+    """Its Python work would otherwise delay the first token through the interpreter lock."""
+    recording, tokens = record_the_checks(services)
+    services.router.gate()  # loaded
+    await local_reply(services, tokens)
     assert tokens
     assert len(recording.tokens_when_checked) == 1
     assert recording.tokens_when_checked[0] >= 1
+
+
+async def test_with_the_gate_still_to_load_the_check_waits_for_the_reply_to_end(services) -> None:
+    """Loading spaCy during the decode takes a core from llama.cpp's threads."""
+    recording, tokens = record_the_checks(services)
+    session = await local_reply(services, tokens)
+    assert tokens
+    assert recording.tokens_when_checked == [len(tokens)]
+    assert services.history.get_conversation(session.conversation.id).sensitive  # recorded
 
 
 async def test_a_check_that_ends_after_its_reply_still_marks_the_chat_private(services) -> None:

@@ -104,10 +104,11 @@ def _start_loading(services, local_certain: bool) -> None:
     """Start the slow loads at once, beside the main thread, instead of when first needed.
 
     When the model is sure to answer (`local_certain`), only the model loads here: the gate
-    merely fills in the reply's record, and the session starts its check once the first token
-    is out. Loading spaCy (mostly Python, holding the GIL) beside llama.cpp made each wait on
-    the other's Python work, and the first byte waited for the gate's whole load. Otherwise the
-    gate decides the route, and it loads beside the cloud SDK's import."""
+    merely fills in the reply's record, and the session loads it and checks once the reply
+    has ended (see session.chat._CheckBeside). Loading spaCy (mostly Python, holding the GIL)
+    beside llama.cpp made each wait on the other's Python work, and the first byte waited for
+    the gate's whole load. Otherwise the gate decides the route, and it loads beside the cloud
+    SDK's import."""
     import contextlib
     import threading
 
@@ -127,9 +128,7 @@ def _start_loading(services, local_certain: bool) -> None:
         except UserError:
             backend = None  # no model installed: the route says so
     if local_certain and backend is not None:
-        # the gate only fills in the reply's record: the session checks once the first token
-        # is out, and the gate loads then (loading it beside the model delayed the first byte
-        # by 0.4 s here, each waiting on the other's Python work)
+        # the gate only fills in the reply's record, and loads once the reply has ended
         loads = [backend.load]
     elif local_certain:
         loads = [services.router.warm_up]  # no model to load: the route will say so

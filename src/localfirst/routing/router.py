@@ -53,6 +53,10 @@ class _Lazy(Generic[T]):
     def error(self) -> str | None:
         return self._error
 
+    @property
+    def loaded(self) -> bool:
+        return self._value is not None
+
 
 EARLIER_SENSITIVE = "EARLIER_TURN_WITH_PRIVATE_DATA"
 
@@ -78,6 +82,11 @@ class Router:
         """Load the gate and scorer now (call from a worker thread)."""
         self._gate.get()
         self._scorer.get()
+
+    @property
+    def gate_loaded(self) -> bool:
+        """Whether the gate is loaded (a check then costs milliseconds, not a load)."""
+        return self._gate.loaded
 
     @property
     def gate_error(self) -> str | None:

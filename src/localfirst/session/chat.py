@@ -90,10 +90,12 @@ TIER_FALLBACK_KINDS = FALLBACK_KINDS | {"cut", "model", "error"}
 class _CheckBeside:
     """The gate's check of a reply that goes local whatever it finds, run on a worker thread.
 
-    It starts once the reply's first event is out, not with the reply: the check's Python work
-    (and, on a cold start, the gate's load) shares the interpreter lock with the model's first
-    token, and the reply does not need the result. Starting both at once delayed the first byte
-    of `ask --local` by about half a second here (scripts/bench_startup.py)."""
+    The reply does not need its result, so it never starts with the reply. With the gate
+    loaded it starts once the reply's first event is out (its Python work would otherwise
+    delay the first token through the interpreter lock). With the gate still to load, it
+    starts when the reply has ended: loading spaCy takes a core for about a second, and
+    llama.cpp's threads, each waiting at every step for the one that lost its core, decoded
+    several times slower meanwhile (scripts/bench_startup.py, `ask --local` cold)."""
 
     def __init__(self, decide: Callable[[], Decision]) -> None:
         self._decide = decide
@@ -122,15 +124,18 @@ class ChatSession:
         redaction_types: Iterable[str] = DEFAULT_REDACTION_TYPES,
         max_context_tokens: Callable[[], int | None] | None = None,
         route_unchecked: Callable[[SessionMode, Override], Decision] | None = None,
+        gate_loaded: Callable[[], bool] = lambda: True,
     ) -> None:
         """`max_context_tokens`: the largest context of any model that could answer now (None
         when unknown); a prompt that cannot fit it is refused at once, before the gate.
 
         `route_unchecked`: the route of a message that goes local whatever the gate finds,
         decided without it; with it, such a reply streams at once and the gate's findings
-        follow as a `RouteChecked` event (a cold start then waits for the model only)."""
+        follow as a `RouteChecked` event (a cold start then waits for the model only).
+        `gate_loaded` says whether that check would have to load the gate first."""
         self.history = history
         self._route_unchecked = route_unchecked
+        self._gate_loaded = gate_loaded
         self._max_context_tokens = max_context_tokens
         self._route = route
         self.backends = backends
@@ -290,7 +295,8 @@ class ChatSession:
         redact: bool | None = None,
     ) -> AsyncIterator[SessionEvent]:
         assert self.conversation is not None
-        checking = self._check_beside(payload, override, redact)  # started after the first event
+        checking = self._check_beside(payload, override, redact)  # see _CheckBeside
+        check_while_streaming = self._gate_loaded()
         if checking is not None:
             decision, redacted = self._route_unchecked(self.mode, override), None  # type: ignore[misc]
         else:
@@ -332,15 +338,20 @@ class ChatSession:
             target = decision.target
             async for event in self._stream(target, sent, parts, outcome, restorer):
                 yield event
-                if checking is not None and checking.start().done():
-                    route, checked = {**route, **checking.start().result().as_dict()}, True
-                    yield self._checked(checking.start(), user)
+                if (
+                    checking is not None
+                    and check_while_streaming
+                    and (check := checking.start()).done()
+                ):
+                    route, checked = {**route, **check.result().as_dict()}, True
+                    yield self._checked(check, user)
                     checking = None
             if checking is not None and not self._cancel.cancelled:
                 # the reply ended first: its record waits for the findings (a stopped one
                 # does not keep the user waiting; its record follows when they arrive)
-                route, checked = {**route, **(await checking.start()).as_dict()}, True
-                yield self._checked(checking.start(), user)
+                check = checking.start()
+                route, checked = {**route, **(await check).as_dict()}, True
+                yield self._checked(check, user)
                 checking = None
             if (
                 outcome.error is not None

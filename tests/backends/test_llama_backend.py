@@ -186,3 +186,47 @@ async def test_a_core_kept_busy_between_replies_is_one_decoding_thread_fewer(
     time.sleep(1.0)  # the hog gone: a quiet window
     await collect(backend, [user("And once more")])
     assert backend.n_threads == cores
+
+
+# A fresh interpreter: one thread writes numbered lines to the process's stdout and stderr
+# file descriptors (as the TUI's writer thread and the offline guard do) while the model loads.
+WRITE_WHILE_LOADING = """
+import os, sys, threading, time
+from localfirst.backends.llama_backend import LlamaBackend
+from localfirst.config import LocalConfig
+
+loaded = threading.Event()
+def write() -> None:
+    n = 0
+    while not loaded.is_set() or n < 5:
+        for fd in (1, 2):
+            os.write(fd, f"line {n}\\n".encode())
+        n += 1
+        time.sleep(0.002)
+    os.write(1, f"wrote {n}\\n".encode())
+writer = threading.Thread(target=write)
+writer.start()
+LlamaBackend(sys.argv[1], "test", LocalConfig(context_size=256, threads=1)).load()
+loaded.set()
+writer.join()
+"""
+
+
+def test_loading_the_model_does_not_silence_the_rest_of_the_process(test_model_path) -> None:
+    """llama-cpp-python's quiet mode points the process's stdout and stderr at /dev/null while
+    it loads (llama-cpp-python issue 1874): a frame, a streamed reply or a warning written
+    meanwhile by another thread would be lost."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", WRITE_WHILE_LOADING, str(test_model_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    wrote = int(result.stdout.splitlines()[-1].split()[1])
+    expected = [f"line {n}" for n in range(wrote)]
+    assert result.stdout.splitlines()[:-1] == expected
+    assert [line for line in result.stderr.splitlines() if line.startswith("line ")] == expected

@@ -291,11 +291,30 @@ def stop_generations(timeout: float = JOIN_TIMEOUT_S) -> None:
 _log_callback = None  # the ctypes callback must outlive every call into llama.cpp
 
 
+class _KeepOutput:
+    """Stands in for llama-cpp-python's `suppress_stdout_stderr`, and keeps the output."""
+
+    def __init__(self, disable: bool = True) -> None:
+        pass
+
+    def __enter__(self) -> _KeepOutput:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        return None
+
+
 def _quiet_llama_logs() -> None:
     """Send llama.cpp's own log lines to Python logging instead of the terminal.
 
     llama-cpp-python's callback maps ggml's current log levels wrongly and prints warnings
     to stderr, which would land in the CLI's output and under the TUI.
+
+    Its other way of being quiet is turned off: with `verbose=False` it points the whole
+    process's stdout and stderr at /dev/null while it loads a model (`suppress_stdout_stderr`,
+    llama-cpp-python issue 1874), so whatever another thread writes meanwhile is lost: the
+    TUI's frames, a reply streaming from a private server, the offline guard's warning.
+    llama.cpp's logs come here instead, and `verbose=False` still keeps its own prints off.
     """
     global _log_callback
     if _log_callback is not None:
@@ -304,6 +323,12 @@ def _quiet_llama_logs() -> None:
     import logging
 
     import llama_cpp
+    import llama_cpp._internals
+    import llama_cpp.llama
+
+    for module in (llama_cpp.llama, llama_cpp._internals):
+        if hasattr(module, "suppress_stdout_stderr"):
+            module.suppress_stdout_stderr = _KeepOutput
 
     log = logging.getLogger("localfirst.llama_cpp")
 

@@ -61,3 +61,19 @@ async def test_a_cursor_set_not_to_blink_stays_so_after_a_key(monkeypatch) -> No
         await pilot.pause(0.2)
         await pilot.press("a")
         assert not prompt.cursor_blink
+
+
+async def test_typing_within_the_timeout_keeps_the_cursor_blinking(monkeypatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(prompt_input, "monotonic", lambda: clock[0])  # this module only
+    async with PromptOnly().run_test() as pilot:
+        prompt = pilot.app.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press("a")  # input at t = 1000
+        clock[0] += prompt_input.BLINK_TIMEOUT_S - 1
+        prompt._blink_timeout_due()  # the countdown from mount ends 1 s after the key
+        assert prompt.cursor_blink
+        assert prompt._blink_timeout is not None  # waiting the rest of the timeout
+        clock[0] += 1
+        prompt._blink_timeout_due()
+        assert not prompt.cursor_blink

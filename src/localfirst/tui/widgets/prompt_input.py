@@ -9,8 +9,11 @@ does, so an idle app repaints nothing.
 
 from __future__ import annotations
 
+from time import monotonic
+
 from textual import events
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
 
 ALWAYS_NEWLINE = "ctrl+j"
@@ -92,23 +95,33 @@ class PromptInput(TextArea):
         self.newline_key = newline_key
         self.set_keys(send_key, newline_key)
         self._blink_stopped_when_idle = False
+        self._last_input = monotonic()
+        self._blink_timeout: Timer | None = None
 
     def on_mount(self) -> None:
-        self._blink_timeout = self.set_timer(BLINK_TIMEOUT_S, self._stop_blinking)
+        self._arm_blink_timeout(BLINK_TIMEOUT_S)
 
-    def _stop_blinking(self) -> None:
-        if self.cursor_blink:
+    def _arm_blink_timeout(self, delay: float) -> None:
+        self._blink_timeout = self.set_timer(delay, self._blink_timeout_due)
+
+    def _blink_timeout_due(self) -> None:
+        """Stop blinking, unless there was input since the countdown began: then wait on."""
+        self._blink_timeout = None
+        quiet_for = monotonic() - self._last_input
+        if quiet_for < BLINK_TIMEOUT_S:
+            self._arm_blink_timeout(BLINK_TIMEOUT_S - quiet_for)
+        elif self.cursor_blink:
             self.cursor_blink = False  # the cursor stays shown, solid
             self._blink_stopped_when_idle = True
 
     def _user_is_here(self) -> None:
-        """Blink again (unless something else turned blinking off) and restart the countdown."""
+        """Note the input (a key costs one clock read); blink again if idleness stopped it."""
+        self._last_input = monotonic()
         if self._blink_stopped_when_idle:
             self._blink_stopped_when_idle = False
             self.cursor_blink = True
-        if self.is_mounted:  # a new countdown: a timer that has fired does not start again
-            self._blink_timeout.stop()
-            self._blink_timeout = self.set_timer(BLINK_TIMEOUT_S, self._stop_blinking)
+        if self._blink_timeout is None and self.is_mounted:
+            self._arm_blink_timeout(BLINK_TIMEOUT_S)
 
     def on_focus(self) -> None:
         self._user_is_here()

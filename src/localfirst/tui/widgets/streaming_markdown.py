@@ -72,8 +72,11 @@ class GrowingList:
         self._copy_context(block)  # type: ignore[attr-defined]
         self.source_range = block.source_range
         symbols = self._symbols(items)
-        for row, symbol in zip(rows, symbols, strict=False):
-            row.query_one(MarkdownBullet).symbol = symbol  # an ordered list's widths may change
+        shown = getattr(self, "_shown_symbols", [None] * len(rows))
+        for row, symbol, before in zip(rows, symbols, shown, strict=False):
+            if symbol != before:  # an ordered list's labels widen at 10: only then, not per frame
+                row.query_one(MarkdownBullet).symbol = symbol
+        self._shown_symbols = symbols
         await _update_children(rows[-1].query_one(Vertical), items[len(rows) - 1]._blocks)
         new_rows = [
             Horizontal(_bullet(symbol), Vertical(*item._blocks))
